@@ -1,0 +1,757 @@
+"""Typed, immutable parameters for one council, loaded from and saved to TOML.
+
+Every field carries its unit in its name (``_per_month``, ``_weeks``, ``_gbp_per_year``) or in
+its ``doc``. Loading is all-or-nothing: unknown keys, wrong types, negative rates, probabilities
+outside [0, 1], dates out of order and capacities below the start occupancy are all reported in
+one `ParameterError` naming the file and every offending key, and no `Parameters` is returned.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from .codes import AGE_BANDS, CAPACITY_SETTINGS, CEASE_REASONS, NEEDS, SETTINGS
+
+
+class ParameterError(ValueError):
+    """Parameters that cannot be used; the message lists every problem with its key."""
+
+    def __init__(self, problems: list[str], source: str | None = None):
+        self.problems = problems
+        self.source = source
+        where = f"in {source}" if source else "in parameters"
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{len(problems)} problem(s) {where}:\n{lines}")
+
+
+class FrozenMap(dict):
+    """A read-only dict that still pickles (process pools send parameters to workers)."""
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError("parameters are immutable; use Parameters.replace(...)")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self):
+        return (FrozenMap, (dict(self),))
+
+    def __hash__(self):  # frozen dataclasses holding maps stay hashable
+        return hash(tuple(sorted(self.items(), key=lambda kv: str(kv[0]))))
+
+
+# Constraint helpers used in field metadata -------------------------------------------------
+
+def _f(default=dataclasses.MISSING, *, doc: str, kind: str | None = None, default_factory=None):
+    """A field with a docstring and a constraint kind.
+
+    kinds: "prob" in [0, 1]; "nonneg" >= 0; "pos" > 0; "probmap" values in [0,1];
+    "dist" values in [0,1] summing to 1; "nonnegmap" values >= 0; "nonnegseq" items >= 0.
+    """
+    meta = {"doc": doc, "kind": kind}
+    if default_factory is not None:
+        return field(default_factory=default_factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def _fm(d: dict) -> FrozenMap:
+    return FrozenMap(d)
+
+
+# Parameter groups ----------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class Council:
+    name: str = _f(doc="Local authority name, as in DfE files.")
+    la_code: str = _f(doc="New LA code (ONS), e.g. E06000054.")
+    start_date: dt.date = _f(doc="Date of the start state: a January census day.")
+    sources: tuple[str, ...] = _f(default=(), doc="Where the values in this file came from.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Population:
+    """Resident population by single year of age (ONS subnational projections, mid-year)."""
+
+    projection: FrozenMap = _f(doc="Map 'YYYY' -> 26 counts, ages 0 to 25 at mid-year.",
+                               kind="popmap")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SenSupport:
+    """Pupils with SEN but no plan (school census 'SEN support'), reception to Year 11."""
+
+    prevalence_by_ncy: tuple[float, ...] = _f(
+        doc="Share of pupils on SEN support at each NCY 0..11 (12 values), at the start.",
+        kind="probseq")
+    exit_rate_per_month: float = _f(
+        doc="Monthly probability a SEN support pupil's needs are met and support ends.",
+        kind="prob")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Requests:
+    """Requests for an EHC needs assessment (EHCNA)."""
+
+    rate_per_1000_by_age: tuple[float, ...] = _f(
+        doc="Requests a year per 1,000 residents of each age 0..25 (26 values), at trend_base_date.",
+        kind="nonnegseq")
+    trend_per_year: float = _f(doc="Central growth of request rates per year (0.05 = +5%/yr).")
+    trend_sd_per_year: float = _f(
+        default=0.0, kind="nonneg",
+        doc="Standard deviation of the trend across replications (structural uncertainty).")
+    trend_base_date: dt.date = _f(doc="Date at which rate_per_1000_by_age applies.")
+    from_sen_support: float = _f(
+        kind="prob",
+        doc="Share of school-age requests made for a pupil already on SEN support.")
+    parent_share: float = _f(
+        default=0.32, kind="prob",
+        doc="Share of requests made by parents or young people (seed 004: 32%); a label only.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class DecideToAssess:
+    """The 6-week decision whether to carry out an EHCNA."""
+
+    no_to_assess: float = _f(kind="prob", doc="Probability a request is refused.")
+    decision_weeks_min: float = _f(kind="nonneg", doc="Fastest decision, weeks after request.")
+    decision_weeks_mode: float = _f(kind="nonneg", doc="Most common decision time, weeks.")
+    decision_weeks_max: float = _f(kind="nonneg", doc="Slowest decision, weeks.")
+    refused_request_again: float = _f(
+        default=0.0, kind="prob",
+        doc="Probability a refused child is requested for again later (appeal or new request).")
+    request_again_after_months: float = _f(
+        default=6.0, kind="pos", doc="Mean months before a refused child's next request.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class CapacityChange:
+    """A step change in a team's throughput from a date (e.g. agency EPs bought for a year)."""
+
+    date: dt.date = _f(doc="From this date.")
+    per_month: float = _f(kind="nonneg", doc="Throughput from this date, per month.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Assessment:
+    """EHC needs assessment: EP advice (queued on EP capacity), other advice, drafting."""
+
+    ep_advices_per_month: float = _f(kind="nonneg",
+                                     doc="EP advices the service completes a month at the start.")
+    ep_capacity_changes: tuple[CapacityChange, ...] = _f(
+        default=(), doc="Dated changes to EP advices per month (agency EPs, vacancies).")
+    ep_advice_weeks: float = _f(kind="pos", doc="Weeks an EP takes over one advice once started.")
+    drafting_weeks_min: float = _f(kind="nonneg",
+                                   doc="Fastest time from EP advice to the decision to issue, weeks.")
+    drafting_weeks_mode: float = _f(kind="nonneg", doc="Most common drafting time, weeks.")
+    drafting_weeks_max: float = _f(kind="nonneg", doc="Slowest drafting time, weeks.")
+    no_to_issue: float = _f(kind="prob", doc="Probability an assessment ends without a plan.")
+    in_progress_at_start: int = _f(
+        default=0, kind="nonneg",
+        doc="Assessments already agreed and waiting for or in EP advice at the start date.")
+    oldest_in_progress_weeks: float = _f(
+        default=20.0, kind="nonneg",
+        doc="Age of the oldest assessment in progress at the start (requests spread evenly).")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlaceChange:
+    """Specialist places opening (positive) or closing (negative) on a date."""
+
+    date: dt.date = _f(doc="When the places open or close.")
+    setting: str = _f(doc="One of the capacity settings.")
+    places: int = _f(doc="Places added (negative: removed as they fall vacant).")
+    label: str = _f(default="", doc="Project name, e.g. '120-place special school, south'.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Placement:
+    """Placement at issue and capacity of specialist settings."""
+
+    new_plan_mix: FrozenMap = _f(
+        kind="distmap",
+        doc="Age band -> setting -> share of new plans placed there (each band sums to 1).")
+    places: FrozenMap = _f(kind="placesmap",
+                           doc="Setting -> places at the start, for the capacity settings.")
+    place_changes: tuple[PlaceChange, ...] = _f(default=(), doc="Dated openings and closures.")
+    inmss_when_full: float = _f(
+        kind="prob",
+        doc="Probability a child named for a full specialist setting goes to INMSS at once "
+            "rather than waiting (in mainstream meanwhile) for a place.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reviews:
+    """Annual reviews, completed by SEN caseworkers in weekly batches, oldest first."""
+
+    interval_months: float = _f(kind="pos", doc="Months between reviews (statutory 12).")
+    under5_interval_months: float = _f(kind="pos", doc="Months between reviews for under-5s (6).")
+    reviews_per_month: float = _f(kind="nonneg", doc="Reviews the casework team completes a month.")
+    reviews_capacity_changes: tuple[CapacityChange, ...] = _f(
+        default=(), doc="Dated changes to reviews per month.")
+    step_down: FrozenMap = _f(
+        kind="probmap",
+        doc="Setting -> probability a review moves the child one step down "
+            "(inmss->special->resource_base->mainstream), when a place is free.")
+    step_up: FrozenMap = _f(
+        kind="probmap",
+        doc="Setting -> probability a review moves the child one step up "
+            "(mainstream->resource_base->special->inmss).")
+    cease_at_review: FrozenMap = _f(
+        kind="probnested",
+        doc="Reason (needs_met, he, employ, no_engage) -> age band -> probability a review ceases "
+            "the plan for that reason.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PhaseTransfer:
+    """Placement re-decided at the key transitions, every 1 September.
+
+    Each table maps the setting a child is leaving to the shares of settings they move to;
+    a setting missing from a table means the child stays where they are.
+    """
+
+    into_reception: FrozenMap = _f(kind="distnested", doc="Children entering NCY 0.")
+    into_secondary: FrozenMap = _f(kind="distnested", doc="Children entering NCY 7.")
+    into_post16: FrozenMap = _f(kind="distnested", doc="Young people entering NCY 12.")
+    into_post19: FrozenMap = _f(kind="distnested", doc="Young people entering NCY 15 (age 19).")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ceasing:
+    """Ceasing that happens whenever life does (not tied to a review)."""
+
+    rate_per_year: FrozenMap = _f(
+        kind="nonnegnested",
+        doc="Reason (transfer, moved_outside_eng, deceased) -> age band -> plans ceased a year "
+            "per plan held.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class TransfersIn:
+    """Plans arriving from other LAs."""
+
+    per_month: float = _f(kind="nonneg", doc="Plans transferred in a month.")
+    age_mix: FrozenMap = _f(kind="dist", doc="Age band -> share of transfers in.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SafetyValvePayment:
+    """A DfE Safety Valve instalment, paid only if the deficit is on track."""
+
+    date: dt.date = _f(doc="Payment date.")
+    amount_gbp: float = _f(kind="nonneg", doc="Instalment, GBP.")
+    max_cumulative_deficit_gbp: float = _f(
+        default=math.inf, kind="nonneg",
+        doc="Paid only if the cumulative deficit at the last 31 March was not above this.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Finance:
+    """Unit costs, income and the opening balance of the High Needs Block (HNB)."""
+
+    unit_cost_gbp_per_year: FrozenMap = _f(
+        kind="costmap", doc="Setting -> HNB cost of one child's place for a year, at price_base_fy.")
+    price_base_fy: str = _f(doc="Financial year the unit costs are priced in, e.g. '2023-24'.")
+    inflation_per_year: float = _f(kind="nonneg",
+                                   doc="Uplift of unit costs and fixed lines each April.")
+    fixed_spend_gbp_per_year: FrozenMap = _f(
+        kind="nonnegmap",
+        doc="Spend not tied to individual plans (central SEN services, outreach, AP), GBP a year "
+            "at price_base_fy.")
+    hnb_income_gbp: FrozenMap = _f(
+        kind="nonnegmap", doc="Financial year -> HNB allocation after deductions, GBP.")
+    hnb_growth_per_year: float = _f(doc="Growth of the HNB allocation after the last year given.")
+    schools_block_transfer_gbp: FrozenMap = _f(
+        default_factory=lambda: FrozenMap(), kind="nonnegmap",
+        doc="Financial year -> transfer from the schools block, GBP.")
+    schools_block_transfer_after_gbp: float = _f(
+        default=0.0, kind="nonneg", doc="Transfer each year after the last year given, GBP.")
+    la_contribution_gbp: FrozenMap = _f(
+        default_factory=lambda: FrozenMap(), kind="nonnegmap",
+        doc="Financial year -> council contribution to the DSG deficit, GBP.")
+    safety_valve_payments: tuple[SafetyValvePayment, ...] = _f(default=(),
+                                                               doc="DfE instalments.")
+    opening_cumulative_balance_gbp: float = _f(
+        doc="Cumulative DSG balance at 31 March before the first simulated financial year "
+            "(negative = deficit).")
+    statutory_override_end: dt.date = _f(
+        doc="Date the statutory override (deficits held off the council's books) ends.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class StartState:
+    """The caseload at the start date, by setting and by age band (January census)."""
+
+    caseload_by_setting: FrozenMap = _f(kind="countmap", doc="Setting -> plans at the start.")
+    caseload_by_age_band: FrozenMap = _f(kind="countmap", doc="Age band -> plans at the start.")
+    need_mix: FrozenMap = _f(kind="dist", doc="Primary need -> share of plans and requests.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Parameters:
+    """Everything one council's simulation needs. Immutable; change with `replace`."""
+
+    council: Council
+    population: Population
+    start_state: StartState
+    sen_support: SenSupport
+    requests: Requests
+    decide_to_assess: DecideToAssess
+    assessment: Assessment
+    placement: Placement
+    reviews: Reviews
+    phase_transfer: PhaseTransfer
+    ceasing: Ceasing
+    transfers_in: TransfersIn
+    finance: Finance
+
+    # -- construction ------------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, data: dict, source: str | None = None) -> "Parameters":
+        problems: list[str] = []
+        obj = _build(cls, data, "", problems)
+        if not problems:
+            problems.extend(validate(obj))
+        if problems:
+            raise ParameterError(problems, source)
+        return obj
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> "Parameters":
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ParameterError([f"cannot read the file: {exc.strerror}"], str(path)) from None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ParameterError([f"not valid TOML: {exc}"], str(path)) from None
+        return cls.from_dict(data, source=str(path))
+
+    def to_dict(self) -> dict:
+        return _unbuild(self)
+
+    def to_toml(self) -> str:
+        return tomli_w.dumps(self.to_dict())
+
+    def save(self, path: str | Path, overwrite: bool = False) -> Path:
+        path = Path(path)
+        if path.exists() and not overwrite:
+            raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(self.to_toml(), encoding="utf-8")
+        tmp.replace(path)
+        return path
+
+    def replace(self, **changes: Any) -> "Parameters":
+        """A copy with some values changed, validated. Keys are dotted paths:
+        ``p.replace(**{"decide_to_assess.no_to_assess": 0.25})``."""
+        data = self.to_dict()
+        for dotted, value in changes.items():
+            node = data
+            *parents, leaf = dotted.split(".")
+            for key in parents:
+                if key not in node or not isinstance(node[key], dict):
+                    raise ParameterError([f"{dotted}: no such parameter"])
+                node = node[key]
+            if leaf not in node:
+                raise ParameterError([f"{dotted}: no such parameter"])
+            node[leaf] = _unbuild_value(value)
+        return Parameters.from_dict(data)
+
+
+# -- generic build / unbuild ------------------------------------------------------------------
+
+_SCALARS = {float: (int, float), int: (int,), str: (str,), dt.date: (dt.date,)}
+_TYPE_NAMES = {float: "a number", int: "a whole number", str: "a string", dt.date: "a date (YYYY-MM-DD)"}
+
+
+def _hints(cls) -> dict:
+    return typing.get_type_hints(cls)
+
+
+def _build(tp, value, key: str, problems: list[str]):
+    """Convert TOML data to `tp`, appending one message per problem to `problems`."""
+    label = key or "(top level)"
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            problems.append(f"{label}: expected a table, got {_show(value)}")
+            return None
+        hints = _hints(tp)
+        fields = {f.name: f for f in dataclasses.fields(tp)}
+        for k in value:
+            if k not in fields:
+                allowed = ", ".join(fields)
+                problems.append(f"{_join(key, k)}: unknown key (allowed here: {allowed})")
+        kwargs = {}
+        for name, f in fields.items():
+            sub = _join(key, name)
+            if name not in value:
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                    problems.append(f"{sub}: missing (required: {f.metadata.get('doc', '')})")
+                continue
+            kwargs[name] = _build(hints[name], value[name], sub, problems)
+        if any(v is None for v in kwargs.values()):
+            return None
+        try:
+            return tp(**kwargs)
+        except TypeError as exc:  # pragma: no cover - guarded by checks above
+            problems.append(f"{label}: {exc}")
+            return None
+    origin = typing.get_origin(tp)
+    if origin is tuple:
+        (item_tp, _) = typing.get_args(tp)
+        if not isinstance(value, (list, tuple)):
+            problems.append(f"{label}: expected a list, got {_show(value)}")
+            return None
+        items = [_build(item_tp, v, f"{label}[{i}]", problems) for i, v in enumerate(value)]
+        return None if any(i is None for i in items) else tuple(items)
+    if tp is FrozenMap:
+        if not isinstance(value, dict):
+            problems.append(f"{label}: expected a table, got {_show(value)}")
+            return None
+        return _freeze(value, label, problems)
+    if tp in _SCALARS:
+        if isinstance(value, bool) or not isinstance(value, _SCALARS[tp]) or (
+                tp is dt.date and isinstance(value, dt.datetime)):
+            problems.append(f"{label}: expected {_TYPE_NAMES[tp]}, got {_show(value)}")
+            return None
+        if tp is float:
+            value = float(value)
+            if math.isnan(value):
+                problems.append(f"{label}: expected a number, got NaN")
+                return None
+        return value
+    raise TypeError(f"unsupported parameter type {tp!r} at {label}")  # pragma: no cover
+
+
+def _freeze(value: dict, label: str, problems: list[str]):
+    out = {}
+    for k, v in value.items():
+        if isinstance(v, dict):
+            out[k] = _freeze(v, f"{label}.{k}", problems)
+        elif isinstance(v, list):
+            if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
+                problems.append(f"{label}.{k}: expected a list of numbers")
+                out[k] = ()
+            else:
+                out[k] = tuple(float(x) for x in v)
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            out[k] = float(v)
+        else:
+            problems.append(f"{label}.{k}: expected a number, got {_show(v)}")
+            out[k] = 0.0
+    return FrozenMap(out)
+
+
+def _unbuild(obj) -> dict:
+    out = {}
+    for f in dataclasses.fields(obj):
+        out[f.name] = _unbuild_value(getattr(obj, f.name))
+    return out
+
+
+def _unbuild_value(v):
+    if dataclasses.is_dataclass(v):
+        return _unbuild(v)
+    if isinstance(v, dict):
+        return {str(k): _unbuild_value(x) for k, x in v.items()}
+    if isinstance(v, (tuple, list)):
+        return [_unbuild_value(x) for x in v]
+    if isinstance(v, float) and math.isinf(v):
+        return 1e300 if v > 0 else -1e300  # TOML has inf, but tomli-w writes it; keep readable
+    return v
+
+
+def _join(key: str, name: str) -> str:
+    return f"{key}.{name}" if key else name
+
+
+def _show(v) -> str:
+    r = repr(v)
+    return f"{type(v).__name__} {r[:40]}"
+
+
+# -- semantic validation ------------------------------------------------------------------
+
+def validate(p: Parameters) -> list[str]:
+    """Every problem with a fully typed `Parameters`, as messages naming the key."""
+    problems: list[str] = []
+    _check_kinds(p, "", problems)
+    _check_semantics(p, problems)
+    return problems
+
+
+def _check_kinds(obj, key: str, problems: list[str]) -> None:
+    for f in dataclasses.fields(obj):
+        v = getattr(obj, f.name)
+        k = _join(key, f.name)
+        kind = f.metadata.get("kind")
+        if dataclasses.is_dataclass(v):
+            _check_kinds(v, k, problems)
+            continue
+        if isinstance(v, tuple) and v and dataclasses.is_dataclass(v[0]):
+            for i, item in enumerate(v):
+                _check_kinds(item, f"{k}[{i}]", problems)
+            continue
+        if kind is None:
+            continue
+        _check_kind(kind, v, k, problems)
+
+
+def _prob(x, k, problems):
+    if not (0.0 <= x <= 1.0):
+        problems.append(f"{k}: {x} is not a probability (allowed: 0 to 1)")
+
+
+def _nonneg(x, k, problems):
+    if x < 0:
+        problems.append(f"{k}: {x} is negative (allowed: 0 or more)")
+
+
+def _dist(m, k, problems, allowed: tuple[str, ...]):
+    for name, x in m.items():
+        if name not in allowed:
+            problems.append(f"{k}.{name}: unknown name (allowed: {', '.join(allowed)})")
+        elif not isinstance(x, float):
+            problems.append(f"{k}.{name}: expected a number")
+        else:
+            _prob(x, f"{k}.{name}", problems)
+    total = sum(x for x in m.values() if isinstance(x, float))
+    if m and abs(total - 1.0) > 1e-6:
+        problems.append(f"{k}: shares sum to {total:.6f} (allowed: they must sum to 1)")
+
+
+def _check_kind(kind: str, v, k: str, problems: list[str]) -> None:
+    if kind == "prob":
+        _prob(v, k, problems)
+    elif kind == "nonneg":
+        _nonneg(v, k, problems)
+    elif kind == "pos":
+        if v <= 0:
+            problems.append(f"{k}: {v} must be greater than 0")
+    elif kind == "probseq":
+        for i, x in enumerate(v):
+            _prob(x, f"{k}[{i}]", problems)
+    elif kind == "nonnegseq":
+        for i, x in enumerate(v):
+            _nonneg(x, f"{k}[{i}]", problems)
+    elif kind in ("nonnegmap", "costmap", "countmap"):
+        for name, x in v.items():
+            if not isinstance(x, float):
+                problems.append(f"{k}.{name}: expected a number")
+            else:
+                _nonneg(x, f"{k}.{name}", problems)
+                if kind == "countmap" and x != int(x):
+                    problems.append(f"{k}.{name}: {x} is not a whole number of children")
+        allowed = {"costmap": SETTINGS, "countmap": None}.get(kind)
+        if kind == "costmap":
+            for s in SETTINGS:
+                if s not in v:
+                    problems.append(f"{k}.{s}: missing (every setting needs a unit cost)")
+        if allowed:
+            for name in v:
+                if name not in allowed:
+                    problems.append(f"{k}.{name}: unknown setting (allowed: {', '.join(allowed)})")
+    elif kind == "probmap":
+        for name, x in v.items():
+            if name not in SETTINGS:
+                problems.append(f"{k}.{name}: unknown setting (allowed: {', '.join(SETTINGS)})")
+            else:
+                _prob(x, f"{k}.{name}", problems)
+    elif kind == "dist":
+        allowed = NEEDS if k.endswith("need_mix") else AGE_BANDS
+        _dist(v, k, problems, allowed)
+    elif kind == "distmap":
+        for band, m in v.items():
+            if band not in AGE_BANDS:
+                problems.append(f"{k}.{band}: unknown age band (allowed: {', '.join(AGE_BANDS)})")
+            elif not isinstance(m, dict):
+                problems.append(f"{k}.{band}: expected a table of setting shares")
+            else:
+                _dist(m, f"{k}.{band}", problems, SETTINGS)
+        for band in AGE_BANDS:
+            if band not in v:
+                problems.append(f"{k}.{band}: missing (every age band needs a placement mix)")
+    elif kind == "distnested":
+        for frm, m in v.items():
+            if frm not in SETTINGS:
+                problems.append(f"{k}.{frm}: unknown setting (allowed: {', '.join(SETTINGS)})")
+            elif not isinstance(m, dict):
+                problems.append(f"{k}.{frm}: expected a table of setting shares")
+            else:
+                _dist(m, f"{k}.{frm}", problems, SETTINGS)
+    elif kind in ("probnested", "nonnegnested"):
+        for reason, m in v.items():
+            if reason not in CEASE_REASONS:
+                problems.append(f"{k}.{reason}: unknown reason (allowed: {', '.join(CEASE_REASONS)})")
+                continue
+            if not isinstance(m, dict):
+                problems.append(f"{k}.{reason}: expected a table by age band")
+                continue
+            for band, x in m.items():
+                if band not in AGE_BANDS:
+                    problems.append(f"{k}.{reason}.{band}: unknown age band "
+                                    f"(allowed: {', '.join(AGE_BANDS)})")
+                elif kind == "probnested":
+                    _prob(x, f"{k}.{reason}.{band}", problems)
+                else:
+                    _nonneg(x, f"{k}.{reason}.{band}", problems)
+    elif kind == "placesmap":
+        for name, x in v.items():
+            if name not in CAPACITY_SETTINGS:
+                problems.append(f"{k}.{name}: not a capacity setting "
+                                f"(allowed: {', '.join(CAPACITY_SETTINGS)})")
+            else:
+                _nonneg(x, f"{k}.{name}", problems)
+                if x != int(x):
+                    problems.append(f"{k}.{name}: {x} is not a whole number of places")
+        for name in CAPACITY_SETTINGS:
+            if name not in v:
+                problems.append(f"{k}.{name}: missing (every capacity setting needs places)")
+    elif kind == "popmap":
+        for year, counts in v.items():
+            if not (len(year) == 4 and year.isdigit()):
+                problems.append(f"{k}.{year}: expected a year such as '2023'")
+            if not isinstance(counts, tuple) or len(counts) != 26:
+                problems.append(f"{k}.{year}: expected 26 counts (ages 0 to 25)")
+            else:
+                for i, x in enumerate(counts):
+                    _nonneg(x, f"{k}.{year}[{i}]", problems)
+        if not v:
+            problems.append(f"{k}: at least one year is needed")
+    else:  # pragma: no cover
+        raise ValueError(kind)
+
+
+def _check_semantics(p: Parameters, problems: list[str]) -> None:
+    d = p.decide_to_assess
+    if not d.decision_weeks_min <= d.decision_weeks_mode <= d.decision_weeks_max:
+        problems.append("decide_to_assess.decision_weeks_min/mode/max: must satisfy min <= mode <= max")
+    a = p.assessment
+    if not a.drafting_weeks_min <= a.drafting_weeks_mode <= a.drafting_weeks_max:
+        problems.append("assessment.drafting_weeks_min/mode/max: must satisfy min <= mode <= max")
+    _check_dates_ordered([c.date for c in a.ep_capacity_changes], "assessment.ep_capacity_changes", problems)
+    _check_dates_ordered([c.date for c in p.reviews.reviews_capacity_changes],
+                         "reviews.reviews_capacity_changes", problems)
+    _check_dates_ordered([c.date for c in p.placement.place_changes], "placement.place_changes", problems)
+    _check_dates_ordered([c.date for c in p.finance.safety_valve_payments],
+                         "finance.safety_valve_payments", problems)
+    start = p.council.start_date
+    for name, dates in (("assessment.ep_capacity_changes", [c.date for c in a.ep_capacity_changes]),
+                        ("placement.place_changes", [c.date for c in p.placement.place_changes])):
+        for i, d_ in enumerate(dates):
+            if d_ < start:
+                problems.append(f"{name}[{i}].date: {d_} is before council.start_date {start}")
+    for i, c in enumerate(p.placement.place_changes):
+        if c.setting not in CAPACITY_SETTINGS:
+            problems.append(f"placement.place_changes[{i}].setting: '{c.setting}' is not a capacity "
+                            f"setting (allowed: {', '.join(CAPACITY_SETTINGS)})")
+    # capacities must hold the start occupancy, and stay non-negative after changes
+    s = p.start_state
+    for setting in CAPACITY_SETTINGS:
+        places = p.placement.places.get(setting)
+        occupied = s.caseload_by_setting.get(setting, 0.0)
+        if places is not None and places < occupied:
+            problems.append(f"placement.places.{setting}: {int(places)} places is below the "
+                            f"{int(occupied)} children there at the start "
+                            f"(start_state.caseload_by_setting.{setting})")
+        running = places or 0.0
+        for i, c in enumerate(p.placement.place_changes):
+            if c.setting == setting:
+                running += c.places
+                if running < 0:
+                    problems.append(f"placement.place_changes[{i}].places: takes {setting} places "
+                                    f"below zero")
+    for name in s.caseload_by_setting:
+        if name not in SETTINGS:
+            problems.append(f"start_state.caseload_by_setting.{name}: unknown setting "
+                            f"(allowed: {', '.join(SETTINGS)})")
+    for name in s.caseload_by_age_band:
+        if name not in AGE_BANDS:
+            problems.append(f"start_state.caseload_by_age_band.{name}: unknown age band "
+                            f"(allowed: {', '.join(AGE_BANDS)})")
+    tot_s, tot_a = sum(s.caseload_by_setting.values()), sum(s.caseload_by_age_band.values())
+    if abs(tot_s - tot_a) > 0.5:
+        problems.append(f"start_state: caseload_by_setting totals {int(tot_s)} but "
+                        f"caseload_by_age_band totals {int(tot_a)} (they must agree)")
+    if len(p.sen_support.prevalence_by_ncy) != 12:
+        problems.append("sen_support.prevalence_by_ncy: expected 12 values (NCY 0 to 11)")
+    if len(p.requests.rate_per_1000_by_age) != 26:
+        problems.append("requests.rate_per_1000_by_age: expected 26 values (ages 0 to 25)")
+    if p.requests.trend_per_year <= -1:
+        problems.append("requests.trend_per_year: must be above -1 (a fall of 100% or more)")
+    for reason in p.reviews.cease_at_review:
+        if reason not in ("needs_met", "he", "employ", "no_engage"):
+            problems.append(f"reviews.cease_at_review.{reason}: not decided at a review "
+                            "(allowed: needs_met, he, employ, no_engage)")
+    for reason in p.ceasing.rate_per_year:
+        if reason not in ("transfer", "moved_outside_eng", "deceased"):
+            problems.append(f"ceasing.rate_per_year.{reason}: not an any-time reason "
+                            "(allowed: transfer, moved_outside_eng, deceased)")
+    # per age band, the review-ceasing probabilities together must not exceed 1
+    for band in AGE_BANDS:
+        total = sum(m.get(band, 0.0) for m in p.reviews.cease_at_review.values()
+                    if isinstance(m, dict))
+        if total > 1.0 + 1e-9:
+            problems.append(f"reviews.cease_at_review: probabilities for {band} sum to {total:.3f} "
+                            "(allowed: at most 1)")
+    f = p.finance
+    for label in list(f.hnb_income_gbp) + list(f.schools_block_transfer_gbp) + list(f.la_contribution_gbp) + [f.price_base_fy]:
+        if not _is_fy(label):
+            problems.append(f"finance: '{label}' is not a financial year label such as '2023-24'")
+    if not f.hnb_income_gbp:
+        problems.append("finance.hnb_income_gbp: at least one year of income is needed")
+    if f.hnb_growth_per_year <= -1:
+        problems.append("finance.hnb_growth_per_year: must be above -1")
+    if f.statutory_override_end < start:
+        problems.append(f"finance.statutory_override_end: {f.statutory_override_end} is before "
+                        f"council.start_date {start}")
+    if not p.population.projection or not any(
+            int(y) <= start.year for y in p.population.projection if y.isdigit()):
+        problems.append(f"population.projection: needs a year at or before the start year {start.year}")
+
+
+def _is_fy(label: str) -> bool:
+    if len(label) != 7 or label[4] != "-" or not label[:4].isdigit() or not label[5:].isdigit():
+        return False
+    return (int(label[:4]) + 1) % 100 == int(label[5:])
+
+
+def _check_dates_ordered(dates: list[dt.date], key: str, problems: list[str]) -> None:
+    for i in range(1, len(dates)):
+        if dates[i] < dates[i - 1]:
+            problems.append(f"{key}[{i}].date: {dates[i]} is before the previous entry's "
+                            f"{dates[i - 1]} (allowed: dates in order)")
+
+
+def describe() -> list[tuple[str, str, str]]:
+    """(key, type, doc) for every parameter: the reference table in docs/model.md."""
+    rows: list[tuple[str, str, str]] = []
+
+    def walk(cls, prefix):
+        hints = _hints(cls)
+        for f in dataclasses.fields(cls):
+            tp = hints[f.name]
+            key = _join(prefix, f.name)
+            if dataclasses.is_dataclass(tp):
+                walk(tp, key)
+                continue
+            if typing.get_origin(tp) is tuple and dataclasses.is_dataclass(typing.get_args(tp)[0]):
+                rows.append((key, "list of tables", f.metadata.get("doc", "")))
+                walk(typing.get_args(tp)[0], key + "[]")
+                continue
+            rows.append((key, getattr(tp, "__name__", str(tp)), f.metadata.get("doc", "")))
+
+    walk(Parameters, "")
+    return rows
