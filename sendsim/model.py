@@ -1,0 +1,432 @@
+"""One council's SEND system, child by child, on one SimPy clock.
+
+`SendModel` is a Mesa `Model` (it holds the children as agents, with Mesa's seeded generator)
+that owns a SimPy `Environment` (time, the EP queue, containers of specialist places). The
+pathway's processes live in `sendsim.pathway`; this module builds the start state, keeps the
+registries and counters every process shares, and runs the calendar.
+
+Order of simultaneous events (documented because it changes counts): calendar callbacks run
+before any pathway event of the same day, in this order: close the month's money; take the
+month's snapshot; close the financial year (1 April); September transitions; capacity, place
+and Safety Valve changes; the month's demand (requests, identification, ceasing, transfers in);
+the week's annual reviews. A census snapshot on a January census day runs first that day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+import simpy
+from simpy.core import URGENT
+
+from .calendar import (DAYS_PER_WEEK, Clock, academic_year_start, census_date, cohort_of,
+                       financial_year, first_of_next_month)
+from .capacity import Places, ReviewBacklog, Team
+from .codes import AGE_BANDS, CAPACITY_SETTINGS, NEEDS, SETTINGS, age_band_index
+from .finance import Ledger
+from .parameters import Parameters
+from .pathway import leaving, requests, reviews, sen_support, transitions
+from .pathway.assessment import assess
+from .pathway.placement import cancel_wait, place, setting_at_issue
+from .population import (AGES_IN_BAND, ASSESSING, GONE, PLAN, REFUSED, SEN_SUPPORT, Child,
+                         IndexedBag, start_joint_table)
+from .recorder import Recorder
+from .streams import Streams, cumulative
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """How long to run: `years` from the start date, then on to the next 1 April so that
+    every financial year the run touches is whole."""
+
+    years: float = 8.0
+
+    def end_date(self, start: dt.date) -> dt.date:
+        nominal = start + dt.timedelta(days=round(self.years * 365.25))
+        april = dt.date(nominal.year, 4, 1)
+        return april if april >= nominal else dt.date(nominal.year + 1, 4, 1)
+
+
+class SendModel(mesa.Model):
+    """The SEND system of one local authority for one replication."""
+
+    def __init__(self, params: Parameters, seed: np.random.SeedSequence | int,
+                 run: RunSpec = RunSpec()):
+        if isinstance(seed, (int, np.integer)):
+            seed = np.random.SeedSequence(int(seed))
+        self.streams = Streams(seed)
+        super().__init__(rng=self.streams.mesa_seed)
+        self.params = params
+        self.clock = Clock(params.council.start_date)
+        self.env = simpy.Environment()
+        self.end_date = run.end_date(params.council.start_date)
+        self.end_day = self.clock.day(self.end_date)
+        self.academic_year = academic_year_start(params.council.start_date)
+
+        # demand and decisions that interventions may change during a run
+        p = params
+        self.request_trend = self.streams["structural"].normal(p.requests.trend_per_year,
+                                                               p.requests.trend_sd_per_year)
+        self.no_to_assess = p.decide_to_assess.no_to_assess
+        self.no_to_issue = p.assessment.no_to_issue
+
+        self._prepare_tables()
+        self._build_calendar()
+        self.recorder = Recorder(self.month_starts)
+
+        # registries
+        self.sen_support_by_cohort: dict[int, IndexedBag] = {}
+        self.plan_holders: IndexedBag[Child] = IndexedBag()
+        self.counts: dict[str, int] = {s: 0 for s in SETTINGS}
+        self.plans_by_need: dict[str, int] = {n: 0 for n in NEEDS}
+        self.present = 0
+
+        self._build_start_state()
+        self.ledger = Ledger(p.finance, self.counts, 0.0, self.clock.start)
+        self.finance_start_day = self.clock.day(self._finance_start())
+        self.cumulative_balance = p.finance.opening_cumulative_balance_gbp
+        self._fy_totals = {"income": 0.0, "spend": 0.0}
+        self._schedule_calendar()
+        gc.collect()
+        gc.freeze()   # the start population is long-lived: keep it out of every collection
+
+    # -- time ------------------------------------------------------------------------------
+    @property
+    def now(self) -> float:
+        return self.env.now
+
+    def date(self, t: float | None = None) -> dt.date:
+        return self.clock.date(self.now if t is None else t)
+
+    def run(self) -> "SendModel":
+        try:
+            self.env.run(until=self.end_day)
+            self._close_month(len(self.month_starts) - 1, self.end_day)
+        finally:
+            gc.unfreeze()
+        return self
+
+    # -- population helpers ------------------------------------------------------------------
+    def _prepare_tables(self) -> None:
+        p = self.params
+        years = sorted(p.population.projection, key=int)
+        self._pop_years = np.array([int(y) for y in years], dtype=float)
+        self._pop = np.array([p.population.projection[y] for y in years], dtype=float)
+        self._need_cum, self._need_names = cumulative(dict(p.start_state.need_mix))
+        self.new_plan_mix = [cumulative(dict(p.placement.new_plan_mix[b])) for b in AGE_BANDS]
+        self.transfer_tables = {
+            name: {frm: cumulative(dict(shares)) for frm, shares in getattr(p.phase_transfer, name).items()}
+            for name in ("into_reception", "into_secondary", "into_post16", "into_post19")}
+        self.cease_at_review = {r: dict(p.reviews.cease_at_review.get(r, {}))
+                                for r in ("needs_met", "he", "employ", "no_engage")}
+
+    def population_at_age(self, age: int, t: float) -> float:
+        """Residents of one age at time t, interpolated between mid-year projections."""
+        d = self.clock.date(t)
+        year = d.year + (d.timetuple().tm_yday - 182) / 365.25
+        col = self._pop[:, age]
+        return float(np.interp(year, self._pop_years, col))
+
+    def pupils_in_ncy(self, ncy_: int) -> float:
+        return 0.5 * (self.population_at_age(ncy_ + 4, self.now) +
+                      self.population_at_age(ncy_ + 5, self.now))
+
+    def cohort_for_age(self, age: int, t: float) -> int:
+        """Cohort of a child `age` years old at t, at the middle of that year of age."""
+        return cohort_of(self.clock.date(t - (age + 0.5) * 365.25))
+
+    def draw_need(self, stream) -> str:
+        return stream.choice(self._need_cum, self._need_names)
+
+    def sen_support_of(self, cohort: int) -> IndexedBag:
+        bag = self.sen_support_by_cohort.get(cohort)
+        if bag is None:
+            bag = self.sen_support_by_cohort[cohort] = IndexedBag()
+        return bag
+
+    # -- entering and leaving ------------------------------------------------------------------
+    def enter(self, child: Child, route: str) -> None:
+        self.present += 1
+        self.recorder.entered(child, self.now, route)
+
+    def leave(self, child: Child, route: str) -> None:
+        if child.status == GONE:
+            raise RuntimeError(f"child {child.unique_id} left twice ({route})")
+        child.status = GONE
+        self.present -= 1
+        self.recorder.exited(child, self.now, route)
+        child.remove()
+
+    def refused(self, child: Child, decision: str) -> None:
+        """After no to assess or no to issue: requested again later, SEN support, or gone."""
+        d = self.params.decide_to_assess
+        rng = self.streams["decide_to_assess"]
+        if rng.u() < d.refused_request_again:
+            child.status = REFUSED
+            self.env.process(requests.request_again(
+                self, child, rng.exponential(d.request_again_after_months * 365.25 / 12)))
+            return
+        ncy_ = self.academic_year - child.cohort - 5
+        if 0 <= ncy_ <= 11:
+            child.status = SEN_SUPPORT
+            self.sen_support_of(child.cohort).add(child)
+            return
+        self.leave(child, decision)
+
+    # -- plans and settings --------------------------------------------------------------------
+    def start_plan(self, child: Child) -> None:
+        child.status = PLAN
+        child.plan_start = self.now
+        self.plan_holders.add(child)
+        self.plans_by_need[child.need] += 1
+        place(self, child, setting_at_issue(self, child))
+        reviews.schedule_first(self, child)
+
+    def move(self, child: Child, setting: str | None, place_already_taken: bool = False) -> None:
+        """Move a child between settings; the money and the places follow."""
+        old = child.setting
+        if old == setting:
+            if place_already_taken and setting in CAPACITY_SETTINGS:
+                self.places.leave(setting)   # already there: hand the extra place back
+            return
+        t = self.now
+        if old is not None:
+            self.ledger.before_change(old, t)
+            self.counts[old] -= 1
+            if old in CAPACITY_SETTINGS:
+                self.places.leave(old)
+        if setting is not None:
+            self.ledger.before_change(setting, t)
+            self.counts[setting] += 1
+            if setting in CAPACITY_SETTINGS and not place_already_taken:
+                self.places.take_now(setting)
+        child.setting = setting
+
+    def cease(self, child: Child, reason: str) -> None:
+        cancel_wait(self, child)
+        self.move(child, None)
+        self.plan_holders.discard(child)
+        self.plans_by_need[child.need] -= 1
+        self.recorder.flow(self.now, f"ceased_{reason}")
+        self.recorder.flow(self.now, "ceased")
+        self.leave(child, f"ceased_{reason}")
+
+    # -- start state -------------------------------------------------------------------------
+    def _build_start_state(self) -> None:
+        p = self.params
+        rng = self.streams["start_population"]
+        s = p.start_state
+        joint = start_joint_table(dict(s.caseload_by_setting), dict(s.caseload_by_age_band))
+        interval = p.reviews.interval_months * 365.25 / 12
+        for (band, setting), n in sorted(joint.items()):
+            ages = AGES_IN_BAND[band]
+            for _ in range(n):
+                age = ages[rng.index(len(ages))] + rng.u()
+                birth = -age * 365.25
+                child = Child(self, birth, cohort_of(self.clock.date(birth)),
+                              self.draw_need(rng), PLAN)
+                child.entry_route = "start"
+                self.enter(child, "start")
+                child.plan_start = -rng.u() * 2 * 365.25
+                child.setting = setting
+                self.counts[setting] += 1
+                self.plan_holders.add(child)
+                self.plans_by_need[child.need] += 1
+                gap = interval if age >= 5 else interval / 2
+                child.next_review = rng.u() * gap
+        self.places = Places(self.env, dict(p.placement.places),
+                             {k: self.counts[k] for k in CAPACITY_SETTINGS})
+        a = p.assessment
+        self.ep_service = Team(self.env, a.ep_advices_per_month, a.ep_advice_weeks * DAYS_PER_WEEK)
+        self.reviews = ReviewBacklog(p.reviews.reviews_per_month)
+        for child in self.plan_holders:
+            self.reviews.schedule(child.next_review, child)
+        sen_support.start_sen_support(self)
+        self._start_assessments_in_progress()
+        self.recorder.census.append(self._census_snapshot(0.0))
+
+    def _start_assessments_in_progress(self) -> None:
+        a = self.params.assessment
+        n = a.in_progress_at_start
+        if n <= 0:
+            return
+        rng = self.streams["start_population"]
+        rates = np.array(self.params.requests.rate_per_1000_by_age) * self._pop[0]
+        if rates.sum() <= 0:
+            return
+        cum, ages = cumulative({a_: r for a_, r in enumerate(rates) if r > 0})
+        oldest = a.oldest_in_progress_weeks * DAYS_PER_WEEK
+        for i in range(n):
+            request_day = -oldest * (1 - i / n)      # oldest first: that is the EP queue order
+            age = rng.choice(cum, ages)
+            birth = request_day - (age + rng.u()) * 365.25
+            child = Child(self, birth, cohort_of(self.clock.date(birth)), self.draw_need(rng),
+                          ASSESSING)
+            child.request_day = request_day
+            child.entry_route = "assessment_in_progress"
+            self.enter(child, "assessment_in_progress")
+            self.env.process(assess(self, child))
+
+    # -- calendar ------------------------------------------------------------------------------
+    def _finance_start(self) -> dt.date:
+        s = self.params.council.start_date
+        april = dt.date(s.year, 4, 1)
+        return april if april >= s else dt.date(s.year + 1, 4, 1)
+
+    def _build_calendar(self) -> None:
+        start, end = self.clock.start, self.end_date
+        months = [start]
+        d = first_of_next_month(start)
+        while d < end:
+            months.append(d)
+            d = first_of_next_month(d)
+        self.month_dates = months
+        self.month_starts = [self.clock.day(m) for m in months]
+
+    def _at(self, day: float, fn) -> None:
+        ev = simpy.Event(self.env)
+        ev._ok = True
+        ev._value = None
+        ev.callbacks.append(lambda _ev: fn())
+        self.env.schedule(ev, URGENT, day - self.env.now)
+
+    def _schedule_calendar(self) -> None:
+        p = self.params
+        items: list[tuple[float, int, object]] = []
+        for i, d in enumerate(self.month_dates):
+            day = self.month_starts[i]
+            if i > 0:
+                items.append((day, 0, lambda i=i, day=day: self._close_month(i - 1, day)))
+                items.append((day, 1, lambda: self.recorder.snapshots.append(self._snapshot())))
+                if d.month == 4 and day > self.finance_start_day:
+                    items.append((day, 2, self._close_financial_year))
+                if d.month == 9:
+                    items.append((day, 3, self._september))
+            else:
+                items.append((day, 1, lambda: self.recorder.snapshots.append(self._snapshot())))
+            end = self.month_starts[i + 1] if i + 1 < len(self.month_starts) else self.end_day
+            items.append((day, 5, lambda s=day, e=end: self._month_demand(s, e)))
+        for c in p.assessment.ep_capacity_changes:
+            items.append((self.clock.day(c.date), 4, lambda c=c: self.ep_service.set_throughput(c.per_month)))
+        for c in p.reviews.reviews_capacity_changes:
+            items.append((self.clock.day(c.date), 4, lambda c=c: setattr(self.reviews, "per_month", c.per_month)))
+        for c in p.placement.place_changes:
+            items.append((self.clock.day(c.date), 4, lambda c=c: self._change_places(c)))
+        for pay in p.finance.safety_valve_payments:
+            items.append((self.clock.day(pay.date), 4, lambda pay=pay: self._safety_valve(pay)))
+        for year in range(self.clock.start.year + 1, self.end_date.year + 1):
+            day = self.clock.day(census_date(year))
+            if day < self.end_day:
+                items.append((day, -1, lambda: self.recorder.census.append(self._census_snapshot(self.now))))
+        week = 0.0
+        while week < self.end_day:
+            items.append((week, 6, lambda: reviews.weekly_reviews(self)))
+            week += DAYS_PER_WEEK
+        for day, order, fn in sorted(items, key=lambda x: (x[0], x[1])):
+            if 0 <= day < self.end_day:
+                self._at(day, fn)
+
+    def _month_demand(self, start: float, end: float) -> None:
+        months = (end - start) / (365.25 / 12)
+        requests.generate_requests(self, start, end)
+        leaving.transfers_in(self, start, end)
+        sen_support.monthly_flows(self, months)
+        leaving.anytime_ceasing(self, months)
+        leaving.reached_max_age(self)
+
+    def _september(self) -> None:
+        self.academic_year = academic_year_start(self.date())
+        sen_support.end_of_year11(self)
+        transitions.phase_transfers(self)
+
+    def _change_places(self, change) -> None:
+        self.places.change(change.setting, change.places)
+        self.recorder.flow(self.now, f"places_opened_{change.setting}", max(0, change.places))
+
+    def _safety_valve(self, pay) -> None:
+        deficit = -self.cumulative_balance
+        if deficit <= pay.max_cumulative_deficit_gbp:
+            self.recorder.flow(self.now, "income_safety_valve", pay.amount_gbp)
+            self.recorder.flow(self.now, "safety_valve_paid", 1)
+        else:
+            self.recorder.flow(self.now, "safety_valve_withheld_gbp", pay.amount_gbp)
+
+    # -- money -----------------------------------------------------------------------------------
+    def _close_month(self, i: int, t: float) -> None:
+        start = self.month_starts[i]
+        fy = financial_year(self.month_dates[i])
+        row = self.ledger.close_period(t, t - start, fy)
+        row["income_safety_valve"] = self.recorder.flows[i].get("income_safety_valve", 0.0)
+        row["spend_total"] = sum(v for k, v in row.items() if k.startswith("spend_"))
+        row["income_total"] = sum(v for k, v in row.items() if k.startswith("income_") and k != "income_total")
+        row["financial_year"] = fy
+        if start >= self.finance_start_day:
+            self._fy_totals["income"] += row["income_total"]
+            self._fy_totals["spend"] += row["spend_total"]
+            row["cumulative_balance"] = (self.cumulative_balance + self._fy_totals["income"]
+                                         - self._fy_totals["spend"])
+        else:
+            row["cumulative_balance"] = float("nan")
+        self.recorder.finance.append(row)
+
+    def _close_financial_year(self) -> None:
+        fy = financial_year(self.date() - dt.timedelta(days=1))
+        in_year = self._fy_totals["income"] - self._fy_totals["spend"]
+        opening = self.cumulative_balance
+        self.cumulative_balance = opening + in_year
+        self.recorder.financial_years.append({
+            "financial_year": fy, "opening_balance": opening, "income_total": self._fy_totals["income"],
+            "spend_total": self._fy_totals["spend"], "in_year_balance": in_year,
+            "cumulative_balance": self.cumulative_balance,
+            "override_ended": self.date() > self.params.finance.statutory_override_end,
+        })
+        self._fy_totals = {"income": 0.0, "spend": 0.0}
+
+    # -- observation -----------------------------------------------------------------------------
+    def _age_band_counts(self) -> list[int]:
+        holders = self.plan_holders
+        out = [0] * len(AGE_BANDS)
+        if len(holders):
+            births = np.fromiter((c.birth_day for c in holders._items), dtype=float, count=len(holders))
+            ages = (self.now - births) / 365.25
+            idx = np.searchsorted(np.array([5.0, 11.0, 16.0, 20.0]), ages, side="right")
+            out = np.bincount(idx, minlength=len(AGE_BANDS)).tolist()
+        return out
+
+    def _snapshot(self) -> dict:
+        snap = {"day": self.now, "caseload": len(self.plan_holders)}
+        for s in SETTINGS:
+            snap[f"caseload_{s}"] = self.counts[s]
+        for band, n in zip(AGE_BANDS, self._age_band_counts()):
+            snap[f"caseload_age_{band}"] = n
+        for need in NEEDS:
+            snap[f"caseload_need_{need}"] = self.plans_by_need[need]
+        snap["sen_support"] = sum(len(b) for b in self.sen_support_by_cohort.values())
+        snap["ep_queue"] = self.ep_service.queue_length
+        snap["ep_in_progress"] = self.ep_service.count
+        snap["ep_advices_per_month_capacity"] = self.ep_service.per_month
+        snap["reviews_overdue"] = self.reviews.overdue(self.now, reviews.is_current)
+        for s in CAPACITY_SETTINGS:
+            snap[f"places_{s}"] = self.places.total[s]
+            snap[f"waiting_for_{s}"] = self.places.waiting(s)
+        snap["present"] = self.present
+        return snap
+
+    def _census_snapshot(self, t: float) -> dict:
+        snap = {"day": t, "caseload": len(self.plan_holders)}
+        for s in SETTINGS:
+            snap[s] = self.counts[s]
+        for band, n in zip(AGE_BANDS, self._age_band_counts()):
+            snap[f"age_{band}"] = n
+        return snap
+
+
+def simulate(params: Parameters, seed: np.random.SeedSequence | int, years: float = 8.0):
+    """Run one replication and return its `RunResult` (tables and provenance)."""
+    from .results import RunResult  # results depends on model, not the other way round
+    model = SendModel(params, seed, RunSpec(years)).run()
+    return RunResult.from_model(model, seed)

@@ -1,0 +1,65 @@
+"""From request to plan: decide_to_assess, assess (EP advice), decide_to_issue.
+
+One SimPy process per request reads like the statutory timetable: a decision within about six
+weeks; if agreed, EP advice queued on the Educational Psychology service's capacity; other
+advice and drafting; then the decision to issue, due 20 weeks after the request. The weeks
+taken are recorded for every plan issued.
+"""
+
+from __future__ import annotations
+
+from ..calendar import DAYS_PER_WEEK
+from ..population import ASSESSING, PLAN, REFUSED, REQUESTED
+
+TWENTY_WEEKS_DAYS = 20 * DAYS_PER_WEEK
+
+
+def ehcna_request(model, child, delay: float):
+    """The life of one request, from the day it is made (after `delay` days)."""
+    p = model.params
+    d = p.decide_to_assess
+    rng = model.streams["decide_to_assess"]
+    decision_days = DAYS_PER_WEEK * rng.triangular(d.decision_weeks_min, d.decision_weeks_mode,
+                                                   d.decision_weeks_max)
+    yield model.env.timeout(delay + decision_days)
+    if child.status != REQUESTED:   # left the area meanwhile
+        return
+    if rng.u() < model.no_to_assess:
+        model.recorder.flow(model.now, "no_to_assess")
+        model.refused(child, "no_to_assess")
+        return
+    child.status = ASSESSING
+    model.recorder.flow(model.now, "assessments_started")
+    yield from assess(model, child)
+
+
+def assess(model, child):
+    """EP advice on the EP service's capacity, then drafting, then the decision to issue."""
+    a = model.params.assessment
+    rng = model.streams["assessment"]
+    with model.ep_service.request() as turn:
+        yield turn
+        yield model.env.timeout(model.ep_service.hold_days)
+    drafting_days = DAYS_PER_WEEK * rng.triangular(a.drafting_weeks_min, a.drafting_weeks_mode,
+                                                   a.drafting_weeks_max)
+    yield model.env.timeout(drafting_days)
+    if child.status != ASSESSING:
+        return
+    decide_to_issue(model, child)
+
+
+def decide_to_issue(model, child) -> None:
+    rng = model.streams["assessment"]
+    if rng.u() < model.no_to_issue:
+        model.recorder.flow(model.now, "no_to_issue")
+        model.refused(child, "no_to_issue")
+        return
+    days = model.now - child.request_day
+    model.recorder.plan_issued(child, days)
+    model.recorder.flow(model.now, "plans_issued")
+    if days <= TWENTY_WEEKS_DAYS:
+        model.recorder.flow(model.now, "issued_within_20_weeks")
+    model.start_plan(child)
+
+
+__all__ = ["ehcna_request", "assess", "decide_to_issue", "PLAN", "REFUSED"]

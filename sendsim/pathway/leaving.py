@@ -1,0 +1,74 @@
+"""Leaving and arriving: ceasing at any time, reaching 25, and plans transferred in.
+
+Plans transferred to another LA, moves outside England and deaths happen whenever life does: a
+monthly hazard per plan by age band (drawn by thinning, so the cost is per event, not per
+child). Plans cease on the holder's 25th birthday. Plans arrive from other LAs at a steady rate,
+placed like new plans.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..codes import AGE_BANDS, ANYTIME_CEASE_REASONS, MAX_AGE, age_band_index
+from ..population import AGES_IN_BAND, PLAN, Child
+from ..streams import cumulative
+
+MAX_AGE_DAYS = (MAX_AGE) * 365.25
+
+
+def anytime_ceasing(model, months: float) -> None:
+    rates = model.params.ceasing.rate_per_year
+    bag = model.plan_holders
+    n = len(bag)
+    if n == 0:
+        return
+    rng = model.streams["ceasing"]
+    for reason in ANYTIME_CEASE_REASONS:
+        by_band = rates.get(reason, {})
+        top = max(by_band.values(), default=0.0)
+        if top <= 0:
+            continue
+        for _ in range(rng.poisson(top * months / 12.0 * n)):
+            if len(bag) == 0:
+                return
+            child = bag.at(rng.index(len(bag)))
+            band = AGE_BANDS[age_band_index(child.age(model.now))]
+            if rng.u() * top < by_band.get(band, 0.0) and child.status == PLAN:
+                model.cease(child, reason)
+
+
+def reached_max_age(model) -> int:
+    """Cease the plans of young people who have turned 25."""
+    holders = model.plan_holders
+    if len(holders) == 0:
+        return 0
+    births = np.fromiter((c.birth_day for c in holders._items), dtype=float, count=len(holders))
+    idx = np.flatnonzero(model.now - births >= MAX_AGE_DAYS)
+    leaving = [holders.at(i) for i in idx]
+    for child in leaving:
+        model.cease(child, "max_age")
+    return len(leaving)
+
+
+def transfers_in(model, start: float, end: float) -> None:
+    """Plans arriving from other LAs during [start, end)."""
+    t = model.params.transfers_in
+    rng = model.streams["transfers_in"]
+    cum, bands = cumulative(dict(t.age_mix))
+    for _ in range(rng.poisson(t.per_month * (end - start) / (365.25 / 12))):
+        when = start + (end - start) * rng.u()
+        model.env.process(arrive(model, when - model.now, rng.choice(cum, bands)))
+
+
+def arrive(model, delay: float, band: str):
+    yield model.env.timeout(delay)
+    rng = model.streams["transfers_in"]
+    ages = AGES_IN_BAND[band]
+    age = ages[rng.index(len(ages))]
+    birth = model.now - (age + rng.u()) * 365.25
+    child = Child(model, birth, model.cohort_for_age(age, model.now), model.draw_need(rng), PLAN)
+    child.entry_route = "transfer_in"
+    model.enter(child, "transfer_in")
+    model.recorder.flow(model.now, "transfers_in")
+    model.start_plan(child)

@@ -1,0 +1,62 @@
+"""Annual reviews: every 12 months (6 for under-5s), when caseworker capacity allows.
+
+Each week the casework team completes the overdue reviews it has capacity for, oldest first.
+A review may cease the plan (needs met; into higher education or employment; no longer engaging),
+step the child down (INMSS to special, special to resource base, resource base to mainstream)
+when a place is free, or step them up; otherwise the plan is maintained. The next review is
+due one interval after this one was held.
+"""
+
+from __future__ import annotations
+
+from ..codes import AGE_BANDS, CAPACITY_SETTINGS, REVIEW_CEASE_REASONS, age_band_index
+from ..population import PLAN
+from .placement import STEP_DOWN, STEP_UP, place
+
+
+def interval_days(model, child) -> float:
+    r = model.params.reviews
+    months = r.under5_interval_months if child.age(model.now) < 5 else r.interval_months
+    return months * 365.25 / 12
+
+
+def schedule_first(model, child) -> None:
+    child.next_review = model.now + interval_days(model, child)
+    model.reviews.schedule(child.next_review, child)
+
+
+def is_current(child, due_day: float) -> bool:
+    return child.status == PLAN and child.next_review == due_day
+
+
+def weekly_reviews(model) -> None:
+    """Hold this week's reviews."""
+    for due_day, child in model.reviews.due(model.now, is_current):
+        annual_review(model, child, due_day)
+
+
+def annual_review(model, child, due_day: float) -> None:
+    r = model.params.reviews
+    rng = model.streams["reviews"]
+    model.recorder.flow(model.now, "reviews_held")
+    if model.now - due_day > 28:
+        model.recorder.flow(model.now, "reviews_late")
+    band = AGE_BANDS[age_band_index(child.age(model.now))]
+    u = rng.u()
+    acc = 0.0
+    for reason in REVIEW_CEASE_REASONS:
+        acc += model.cease_at_review[reason].get(band, 0.0)
+        if u < acc:
+            model.cease(child, reason)
+            return
+    setting = child.setting
+    if setting in STEP_DOWN and child.waiting_for is None and rng.u() < r.step_down.get(setting, 0.0):
+        target = STEP_DOWN[setting]
+        if target not in CAPACITY_SETTINGS or model.places.has_free(target):
+            model.recorder.flow(model.now, "step_downs")
+            model.move(child, target)
+    elif setting in STEP_UP and child.waiting_for is None and rng.u() < r.step_up.get(setting, 0.0):
+        model.recorder.flow(model.now, "step_ups")
+        place(model, child, STEP_UP[setting])
+    child.next_review = model.now + interval_days(model, child)
+    model.reviews.schedule(child.next_review, child)

@@ -1,0 +1,70 @@
+"""SEN support: pupils identified with SEN who have no plan (reception to Year 11).
+
+Identification is a monthly hazard on pupils not yet on SEN support, chosen so that a cohort
+held at the start prevalence stays there: with exit hazard h_out and prevalence p, the
+identification hazard is p * h_out / (1 - p). Pupils leave SEN support when their needs are met
+(exit hazard), when they are requested for an assessment, or at the end of Year 11.
+"""
+
+from __future__ import annotations
+
+from ..population import SEN_SUPPORT, Child, IndexedBag
+
+
+def identification_hazard(prevalence: float, exit_rate: float) -> float:
+    if prevalence >= 1.0:
+        return 1.0
+    return prevalence * exit_rate / (1.0 - prevalence)
+
+
+def add_pupil(model, cohort: int, age_years: float, route: str) -> Child:
+    """A new SEN support pupil of a cohort, `age_years` old now."""
+    rng = model.streams["sen_support"]
+    birth = model.now - (age_years + rng.u()) * 365.25
+    child = Child(model, birth, cohort, model.draw_need(rng), SEN_SUPPORT)
+    child.entry_route = route
+    model.enter(child, route)
+    model.sen_support_of(cohort).add(child)
+    return child
+
+
+def start_sen_support(model) -> None:
+    """The start state's SEN support pupils: prevalence x pupils in each year group."""
+    p = model.params.sen_support
+    for ncy_ in range(12):
+        cohort = model.academic_year - ncy_ - 5
+        pupils = model.pupils_in_ncy(ncy_)
+        n = int(round(p.prevalence_by_ncy[ncy_] * pupils))
+        for _ in range(n):
+            add_pupil(model, cohort, ncy_ + 4.5, "start")
+
+
+def monthly_flows(model, months: float) -> None:
+    """Identify new SEN support pupils and let others' needs be met, for `months` months."""
+    p = model.params.sen_support
+    rng = model.streams["sen_support"]
+    exit_p = min(1.0, p.exit_rate_per_month * months)
+    for ncy_ in range(12):
+        cohort = model.academic_year - ncy_ - 5
+        bag = model.sen_support_of(cohort)
+        pupils = model.pupils_in_ncy(ncy_)
+        hazard = identification_hazard(p.prevalence_by_ncy[ncy_], p.exit_rate_per_month)
+        not_on_support = max(0.0, pupils - len(bag))
+        for _ in range(rng.poisson(hazard * months * not_on_support)):
+            add_pupil(model, cohort, ncy_ + 4.5, "identified")
+        for _ in range(rng.binomial(len(bag), exit_p)):
+            child = bag.at(rng.index(len(bag)))
+            bag.discard(child)
+            model.leave(child, "sen_support_needs_met")
+
+
+def end_of_year11(model) -> None:
+    """On 1 September the cohort moving into Year 12 leaves school-age SEN support."""
+    cohort = model.academic_year - 12 - 5
+    bag = model.sen_support_by_cohort.pop(cohort, IndexedBag())
+    for child in bag:
+        model.leave(child, "sen_support_left_school")
+    # cohorts older than that are empty already; drop any stragglers defensively
+    for old in [c for c in model.sen_support_by_cohort if c < cohort]:
+        for child in model.sen_support_by_cohort.pop(old):
+            model.leave(child, "sen_support_left_school")
