@@ -123,18 +123,21 @@ def _census_table(snaps, clock, p) -> pd.DataFrame:
 def _calendar_year_table(monthly: pd.DataFrame, p) -> pd.DataFrame:
     m = monthly.copy()
     m["year"] = m["month"].dt.year
-    # only whole calendar years of flows
+    # every calendar year the run touches; a year simulated only in part says so
     counts = m.groupby("year")["month"].count()
     first_month = m.groupby("year")["month"].min()
-    whole = [y for y in counts.index if counts[y] == 12 and first_month[y].month == 1
-             and pd.Timestamp(p.council.start_date) <= first_month[y]]
-    g = m[m["year"].isin(whole)].groupby("year")
+    years = list(counts.index)
+    start = pd.Timestamp(p.council.start_date)
+    whole = {y: bool(counts[y] == 12 and first_month[y].month == 1 and start <= first_month[y])
+             for y in years}
+    g = m.groupby("year")
 
     def col(name):
-        return g[name].sum() if name in m else pd.Series(0.0, index=list(g.groups))
+        return g[name].sum() if name in m else pd.Series(0.0, index=years)
 
-    out = pd.DataFrame({"time_period": whole})
+    out = pd.DataFrame({"time_period": years})
     out["time_identifier"] = "Calendar year"
+    out["whole_year"] = [whole[y] for y in years]
     out["la_name"] = p.council.name
     out["new_la_code"] = p.council.la_code
     idx = out["time_period"]

@@ -1,20 +1,15 @@
 """SEN support: pupils identified with SEN who have no plan (reception to Year 11).
 
-Identification is a monthly hazard on pupils not yet on SEN support, chosen so that a cohort
-held at the start prevalence stays there: with exit hazard h_out and prevalence p, the
-identification hazard is p * h_out / (1 - p). Pupils leave SEN support when their needs are met
-(exit hazard), when they are requested for an assessment, or at the end of Year 11.
+The share of pupils on SEN support in each year group is held at its start level (the school
+census share): each month, pupils whose needs are met leave (a monthly hazard), and new pupils
+are identified to make good the year group's shortfall against that share (pupils requested for
+an assessment, those leaving at the end of Year 11 and new reception cohorts are replaced the
+same way). A scenario changes identification by changing the prevalence.
 """
 
 from __future__ import annotations
 
 from ..population import SEN_SUPPORT, Child, IndexedBag
-
-
-def identification_hazard(prevalence: float, exit_rate: float) -> float:
-    if prevalence >= 1.0:
-        return 1.0
-    return prevalence * exit_rate / (1.0 - prevalence)
 
 
 def add_pupil(model, cohort: int, age_years: float, route: str) -> Child:
@@ -47,15 +42,13 @@ def monthly_flows(model, months: float) -> None:
     for ncy_ in range(12):
         cohort = model.academic_year - ncy_ - 5
         bag = model.sen_support_of(cohort)
-        pupils = model.pupils_in_ncy(ncy_)
-        hazard = identification_hazard(p.prevalence_by_ncy[ncy_], p.exit_rate_per_month)
-        not_on_support = max(0.0, pupils - len(bag))
-        for _ in range(rng.poisson(hazard * months * not_on_support)):
-            add_pupil(model, cohort, ncy_ + 4.5, "identified")
         for _ in range(rng.binomial(len(bag), exit_p)):
             child = bag.at(rng.index(len(bag)))
             bag.discard(child)
             model.leave(child, "sen_support_needs_met")
+        shortfall = p.prevalence_by_ncy[ncy_] * model.pupils_in_ncy(ncy_) - len(bag)
+        for _ in range(rng.poisson(max(0.0, shortfall) * min(1.0, months))):
+            add_pupil(model, cohort, ncy_ + 4.5, "identified")
 
 
 def end_of_year11(model) -> None:
