@@ -41,7 +41,12 @@ class Team(simpy.Resource):
         """Change capacity from now on. Work in hand finishes; waiting work starts if room."""
         self.per_month = per_month
         self._capacity = self.slots_for(per_month)
-        self._trigger_put(None)
+        # SimPy admits one waiting request per trigger; admit as many as the new slots allow
+        while self.put_queue and len(self.users) < self._capacity:
+            before = len(self.put_queue)
+            self._trigger_put(None)
+            if len(self.put_queue) == before:
+                break
 
     @property
     def queue_length(self) -> int:

@@ -319,7 +319,7 @@ class Parameters:
     def from_dict(cls, data: dict, source: str | None = None) -> "Parameters":
         problems: list[str] = []
         obj = _build(cls, data, "", problems)
-        if not problems:
+        if obj is not None:   # typed well enough to check the values too: report everything
             problems.extend(validate(obj))
         if problems:
             raise ParameterError(problems, source)

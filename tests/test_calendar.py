@@ -1,0 +1,34 @@
+import datetime as dt
+
+from sendsim.calendar import (add_months, age_on, census_date, cohort_of, financial_year,
+                              financial_year_start, ncy)
+
+
+def test_census_day_is_third_thursday_of_january():
+    assert census_date(2023) == dt.date(2023, 1, 19)   # DfE's January 2023 census
+    assert census_date(2024) == dt.date(2024, 1, 18)
+    for y in range(2020, 2035):
+        d = census_date(y)
+        assert d.weekday() == 3 and 15 <= d.day <= 21
+
+
+def test_national_curriculum_year():
+    # born 1 Sep 2015 and 31 Aug 2016 are both in reception in 2020/21
+    for birth in (dt.date(2015, 9, 1), dt.date(2016, 8, 31)):
+        assert ncy(cohort_of(birth), dt.date(2021, 1, 15)) == 0
+        assert ncy(cohort_of(birth), dt.date(2021, 9, 1)) == 1
+    # model.md: NCY = age on 31 August (end of the academic year) minus 5
+    birth = dt.date(2010, 3, 3)
+    assert ncy(cohort_of(birth), dt.date(2022, 1, 1)) == age_on(birth, dt.date(2022, 8, 31)) - 5
+
+
+def test_financial_year_labels():
+    assert financial_year(dt.date(2024, 3, 31)) == "2023-24"
+    assert financial_year(dt.date(2024, 4, 1)) == "2024-25"
+    assert financial_year(dt.date(1999, 4, 1)) == "1999-00"
+    assert financial_year_start("2025-26") == dt.date(2025, 4, 1)
+
+
+def test_add_months_clips_to_month_end():
+    assert add_months(dt.date(2023, 1, 31), 1) == dt.date(2023, 2, 28)
+    assert add_months(dt.date(2023, 11, 15), 3) == dt.date(2024, 2, 15)
