@@ -71,11 +71,15 @@ class Places:
             self.free[s] = simpy.Container(env, capacity=math.inf, init=n - used)
 
     def has_free(self, setting: str) -> bool:
-        return self.free[setting].level >= 1
+        """A place nobody is queueing for. A place just vacated is owed to the first in the
+        queue even before SimPy processes the vacancy, so queued requests are counted."""
+        c = self.free[setting]
+        return c.level >= 1 + sum(g.amount for g in c.get_queue)
 
     def take_now(self, setting: str) -> None:
         """Occupy a free place (caller checked `has_free`)."""
-        self.free[setting].get(1)
+        if not self.free[setting].get(1).triggered:
+            raise RuntimeError(f"took a {setting} place that was not free")
 
     def wait_for(self, setting: str) -> simpy.events.Event:
         """A request for the next free place; yield it."""

@@ -106,6 +106,8 @@ class SendModel(mesa.Model):
         try:
             self.env.run(until=self.end_day)
             self._close_month(len(self.month_starts) - 1, self.end_day)
+            if (self.end_date.month, self.end_date.day) == (4, 1) and self.end_day > self.finance_start_day:
+                self._close_financial_year()   # the run ends at 1 April: close the last year
         finally:
             gc.unfreeze()
         return self

@@ -11,6 +11,24 @@ import bisect
 from collections import defaultdict
 
 
+from .codes import CAPACITY_SETTINGS, CEASE_REASONS
+
+#: Every monthly flow, so that a table always has every column (zero when nothing happened).
+FLOWS: tuple[str, ...] = (
+    "requests", "repeat_requests", "no_to_assess", "assessments_started", "plans_issued",
+    "issued_within_20_weeks", "no_to_issue", "ceased",
+    *(f"ceased_{r}" for r in CEASE_REASONS),
+    "transfers_in", "reviews_held", "reviews_late", "step_downs", "step_ups",
+    *(f"inmss_because_full_{s}" for s in CAPACITY_SETTINGS),
+    *(f"joined_waiting_list_{s}" for s in CAPACITY_SETTINGS),
+    *(f"placed_from_waiting_list_{s}" for s in CAPACITY_SETTINGS),
+    *(f"places_opened_{s}" for s in CAPACITY_SETTINGS),
+    "phase_transfer_into_reception", "phase_transfer_into_secondary",
+    "phase_transfer_into_post16", "phase_transfer_into_post19",
+    "income_safety_valve", "safety_valve_paid", "safety_valve_withheld_gbp",
+)
+
+
 class Recorder:
     def __init__(self, month_starts: list[float]):
         self.month_starts = month_starts          # day each monthly period begins
@@ -27,6 +45,7 @@ class Recorder:
         return max(0, bisect.bisect_right(self.month_starts, t) - 1)
 
     def flow(self, t: float, name: str, n: float = 1.0) -> None:
+        """Count `n` of flow `name` (one of FLOWS) in the month of time t."""
         self.flows[self.month_of(t)][name] += n
 
     def plan_issued(self, child, days: float) -> None:

@@ -22,6 +22,7 @@ import pandas as pd
 from . import __version__
 from .calendar import financial_year
 from .codes import AGE_BANDS, CEASE_REASONS, SETTINGS
+from .recorder import FLOWS
 
 #: Our placement groups -> DfE caseload column names (where DfE has the same quantity).
 DFE_CASELOAD_COLUMNS = {
@@ -58,7 +59,12 @@ class RunResult:
             if i < len(rec.finance):
                 row.update({k: v for k, v in rec.finance[i].items() if k != "financial_year"})
             rows.append(row)
-        monthly = pd.DataFrame(rows).fillna({c: 0.0 for c in _flow_columns(rec)})
+        monthly = pd.DataFrame(rows)
+        unknown = _flow_columns(rec) - set(FLOWS)
+        if unknown:  # a process counted a flow nobody declared: fail loudly, not silently
+            raise RuntimeError(f"undeclared flows {sorted(unknown)}; add them to recorder.FLOWS")
+        for c in FLOWS:
+            monthly[c] = monthly[c].fillna(0.0) if c in monthly else 0.0
         monthly["inmss_share"] = monthly["caseload_inmss"] / monthly["caseload"].where(monthly["caseload"] > 0)
         monthly["month"] = pd.to_datetime(monthly["month"])
         monthly.insert(1, "financial_year", [financial_year(d.date()) for d in monthly["month"]])

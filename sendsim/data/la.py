@@ -64,7 +64,7 @@ def la_rows(df: pd.DataFrame, la: LocalAuthority, path, *, by: str = "new_la_cod
     col = df[by].astype(object)
     if by in ("old_la_code", "la_code", "LA Number"):
         want = la.old_code
-        match = col.map(lambda v: _clean_code(v) if isinstance(v, str) else v) == want
+        match = col.map(lambda v: v if pd.isna(v) else _clean_code(v)) == want
     elif by in ("la_name", "LA and Regions", "AREA_NAME"):
         want = la.name
         match = col.map(lambda v: v.strip().casefold() if isinstance(v, str) else v) == want.casefold()
