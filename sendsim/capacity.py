@@ -27,7 +27,8 @@ class Team(simpy.Resource):
 
     def __init__(self, env: simpy.Environment, per_month: float, hold_days: float):
         self.hold_days = hold_days
-        super().__init__(env, capacity=self.slots_for(per_month))
+        super().__init__(env, capacity=1)          # SimPy refuses 0; a team may have none
+        self._capacity = self.slots_for(per_month)
         self.per_month = per_month
 
     def slots_for(self, per_month: float) -> int:
@@ -96,7 +97,9 @@ class Places:
 
     def change(self, setting: str, places: int) -> None:
         """Open places now, or close them as they fall vacant (nobody is moved out)."""
-        if places >= 0:
+        if places == 0:
+            return
+        if places > 0:
             self.total[setting] += places
             self.free[setting].put(places)
             return
