@@ -19,20 +19,15 @@ Missing cells (x, z, c) are NaN.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
 from ..codes import AGE_BANDS
 from .files import DataFileError, data_file, read_csv
-from .la import LocalAuthority, la_rows, local_authority
+from .la import la_rows, local_authority
 from .placements import age_band_of_label, map_to_settings
 
 R2025 = "dfe_ehcp_2025_release"
 R2022 = "dfe_ehcp_2022_release"
-
-Council = "str | int | LocalAuthority"
-DataDir = "str | Path | None"
 
 
 def _table(la, data_dir, relative: str, columns: tuple[str, ...], *, topic: str | None = None,

@@ -7,6 +7,7 @@ them is visibly incomplete rather than silently low. Every error names the file 
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Iterable
@@ -98,13 +99,22 @@ def read_csv(path: str | Path, *, columns: Iterable[str] = (),
     path = Path(path)
     if not path.is_file():
         raise DataFileError("file not found", path)
+    stat = path.stat()
+    table = _parsed(str(path.resolve()), stat.st_mtime_ns, stat.st_size,
+                    tuple(sorted(set(id_columns))))
+    require_columns(table, columns, path)
+    return table.copy()
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed(path: str, mtime_ns: int, size: int, id_columns: tuple[str, ...]) -> pd.DataFrame:
+    """Parse once per file version (back-tests read the same national files for every council)."""
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[],
                           encoding="utf-8-sig")
     except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError) as exc:
         raise DataFileError(f"cannot be read as CSV ({exc})", path) from None
     raw.columns = [str(c).strip() for c in raw.columns]
-    require_columns(raw, columns, path)
     keep_text = ID_COLUMNS | set(id_columns)
     out = {}
     for col in raw.columns:

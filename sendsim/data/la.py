@@ -17,6 +17,9 @@ from .files import DataFileError, data_file, read_csv
 #: The file whose local-authority rows define the list of councils.
 REGISTER = "dfe_ehcp_2025_release/caseload.csv.gz"
 
+#: Columns that hold council names rather than codes.
+NAME_COLUMNS = ("la_name", "LA and Regions", "AREA_NAME")
+
 
 @dataclass(frozen=True)
 class LocalAuthority:
@@ -58,19 +61,18 @@ def local_authority(la: "str | int | LocalAuthority", data_dir: str | Path | Non
 
 
 def la_rows(df: pd.DataFrame, la: LocalAuthority, path, *, by: str = "new_la_code") -> pd.DataFrame:
-    """The rows of `df` for `la`, matched on column `by`; DataFileError if there are none."""
+    """The rows of `df` for `la`, matched on column `by` (a code column holding new or old
+    codes, or a name column); DataFileError if there are none."""
     if by not in df.columns:
         raise DataFileError(f"missing column {by}", path)
     col = df[by].astype(object)
-    if by in ("old_la_code", "la_code", "LA Number"):
-        want = la.old_code
-        match = col.map(lambda v: v if pd.isna(v) else _clean_code(v)) == want
-    elif by in ("la_name", "LA and Regions", "AREA_NAME"):
+    if by in NAME_COLUMNS:
         want = la.name
         match = col.map(lambda v: v.strip().casefold() if isinstance(v, str) else v) == want.casefold()
-    else:
-        want = la.new_code
-        match = col == want
+    else:   # a code column: files use either the new (E06000054) or the old (865) code
+        want = f"{la.new_code}' or '{la.old_code}"
+        match = col.map(lambda v: v if pd.isna(v) else _clean_code(v).upper()).isin(
+            [la.new_code.upper(), la.old_code])
     out = df[match.fillna(False).astype(bool)]
     if out.empty:
         raise DataFileError(f"no rows for {la} in column {by} (looked for '{want}')", path)

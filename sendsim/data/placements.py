@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..codes import AGE_BANDS, SETTINGS, SETTINGS_BY_AGE_BAND
+from ..codes import SETTINGS, SETTINGS_BY_AGE_BAND, age_band
 from .files import DataFileError
 
 RESOURCE_BASE_COLUMNS = (
@@ -91,12 +91,18 @@ def map_to_settings(df: pd.DataFrame, total_column: str, *, path=None,
     gap = (out[list(SETTINGS)].sum(axis=1) - out["total"]).abs()
     bad = gap[(gap > 0.5) | out["total"].isna()]
     if strict and len(bad):
-        where = ", ".join(str(i) for i in bad.index[:8])
+        where = ", ".join(_row_label(df, i) for i in bad.index[:8])
         raise DataFileError(f"placement columns do not add up to {total_column} for row(s) {where} "
                             "(settings total vs published total)", path)
     if (out[list(SETTINGS)] < -0.5).any().any():
         raise DataFileError("a mapped setting is negative (a sub-column exceeds its group total)", path)
     return out
+
+
+def _row_label(df: pd.DataFrame, i) -> str:
+    parts = [str(df.at[i, c]) for c in ("la_name", "time_period", "breakdown")
+             if c in df.columns and pd.notna(df.at[i, c])]
+    return " ".join(parts) if parts else str(i)
 
 
 def shares(counts: pd.Series | dict) -> dict[str, float]:
@@ -132,7 +138,6 @@ def age_band_of_label(label: str) -> str:
     digits = "".join(ch if ch.isdigit() else " " for ch in text).split()
     if not digits:
         raise ValueError(f"not an age label: {label!r}")
-    from ..codes import age_band
     return age_band(int(digits[0]))
 
 
@@ -164,4 +169,4 @@ def rounded_distribution(shares_: dict[str, float], digits: int = 6) -> dict[str
 
 __all__ = ["MAPPING", "RESOURCE_BASE_COLUMNS", "NEET_COLUMNS", "map_to_settings", "shares",
            "restrict_to_age_band", "age_band_of_label", "largest_remainder",
-           "rounded_distribution", "AGE_BANDS"]
+           "rounded_distribution"]
