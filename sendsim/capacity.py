@@ -145,4 +145,13 @@ class ReviewBacklog:
         return done
 
     def overdue(self, now: float, is_current) -> int:
-        return sum(1 for d, _, c in self._heap if d <= now and is_current(c, d))
+        """Reviews due by `now` and not yet held (walks only the due part of the heap)."""
+        heap, n, stack = self._heap, 0, [0] if self._heap else []
+        while stack:
+            i = stack.pop()
+            d, _, c = heap[i]
+            if d > now:
+                continue            # heap order: nothing below is due either
+            n += is_current(c, d)
+            stack.extend(j for j in (2 * i + 1, 2 * i + 2) if j < len(heap))
+        return n

@@ -33,7 +33,7 @@ from .pathway import leaving, requests, reviews, sen_support, transitions
 from .pathway.assessment import assess
 from .pathway.placement import cancel_wait, place, setting_at_issue
 from .population import (AGES_IN_BAND, ASSESSING, GONE, PLAN, REFUSED, SEN_SUPPORT, Child,
-                         IndexedBag, start_joint_table)
+                         IndexedBag, PlanHolders, start_joint_table)
 from .recorder import Recorder
 from .streams import Streams, cumulative
 
@@ -80,7 +80,7 @@ class SendModel(mesa.Model):
 
         # registries
         self.sen_support_by_cohort: dict[int, IndexedBag] = {}
-        self.plan_holders: IndexedBag[Child] = IndexedBag()
+        self.plan_holders = PlanHolders()
         self.counts: dict[str, int] = {s: 0 for s in SETTINGS}
         self.plans_by_need: dict[str, int] = {n: 0 for n in NEEDS}
         self.present = 0
@@ -91,7 +91,6 @@ class SendModel(mesa.Model):
         self.cumulative_balance = p.finance.opening_cumulative_balance_gbp
         self._fy_totals = {"income": 0.0, "spend": 0.0}
         self._schedule_calendar()
-        gc.collect()
         gc.freeze()   # the start population is long-lived: keep it out of every collection
 
     # -- time ------------------------------------------------------------------------------
@@ -123,8 +122,7 @@ class SendModel(mesa.Model):
         self.transfer_tables = {
             name: {frm: cumulative(dict(shares)) for frm, shares in getattr(p.phase_transfer, name).items()}
             for name in ("into_reception", "into_secondary", "into_post16", "into_post19")}
-        self.cease_at_review = {r: dict(p.reviews.cease_at_review.get(r, {}))
-                                for r in ("needs_met", "he", "employ", "no_engage")}
+        self.review_cease_thresholds = reviews.cease_thresholds(p.reviews.cease_at_review)
 
     def population_at_age(self, age: int, t: float) -> float:
         """Residents of one age at time t, interpolated between mid-year projections."""
@@ -393,8 +391,7 @@ class SendModel(mesa.Model):
         holders = self.plan_holders
         out = [0] * len(AGE_BANDS)
         if len(holders):
-            births = np.fromiter((c.birth_day for c in holders._items), dtype=float, count=len(holders))
-            ages = (self.now - births) / 365.25
+            ages = (self.now - holders.birth_days()) / 365.25
             idx = np.searchsorted(np.array([5.0, 11.0, 16.0, 20.0]), ages, side="right")
             out = np.bincount(idx, minlength=len(AGE_BANDS)).tolist()
         return out

@@ -63,6 +63,37 @@ class IndexedBag(Generic[T]):
         return self._items[i]
 
 
+class PlanHolders(IndexedBag):
+    """Plan holders, with their birth days in a NumPy array kept in step with the bag, so that
+    monthly age counts and the 25th-birthday check are vectorised rather than Python loops."""
+
+    __slots__ = ("births",)
+
+    def __init__(self):
+        super().__init__()
+        self.births = np.empty(1024, dtype=float)
+
+    def add(self, x) -> None:
+        if x in self._pos:
+            return
+        n = len(self._items)
+        if n == len(self.births):
+            self.births = np.concatenate([self.births, np.empty(n, dtype=float)])
+        self.births[n] = x.birth_day
+        super().add(x)
+
+    def discard(self, x) -> None:
+        i = self._pos.get(x)
+        if i is None:
+            return
+        last = len(self._items) - 1
+        self.births[i] = self.births[last]
+        super().discard(x)
+
+    def birth_days(self) -> np.ndarray:
+        return self.births[:len(self._items)]
+
+
 class Child(mesa.Agent):
     """A child or young person with special educational needs.
 

@@ -43,8 +43,7 @@ def reached_max_age(model) -> int:
     holders = model.plan_holders
     if len(holders) == 0:
         return 0
-    births = np.fromiter((c.birth_day for c in holders._items), dtype=float, count=len(holders))
-    idx = np.flatnonzero(model.now - births >= MAX_AGE_DAYS)
+    idx = np.flatnonzero(model.now - holders.birth_days() >= MAX_AGE_DAYS)
     leaving = [holders.at(i) for i in idx]
     for child in leaving:
         model.cease(child, "max_age")

@@ -36,17 +36,20 @@ def place(model, child, setting: str) -> None:
     age = child.age(model.now)
     if child.setting is None or (child.setting == "early_years" and age >= 4):
         model.move(child, "early_years" if age < 4 else "mainstream")
-    model.env.process(wait_for_place(model, child, setting))
-
-
-def wait_for_place(model, child, setting: str):
-    """Wait in the queue for a place in `setting`, then move there."""
+    # join the queue now, not when SimPy first runs the process: a child who leaves in the
+    # same instant must be able to cancel the request
     request = model.places.wait_for(setting)
     child.waiting_for = setting
     child.waiting_request = request
     model.recorder.flow(model.now, f"joined_waiting_list_{setting}")
+    model.env.process(wait_for_place(model, child, setting, request))
+
+
+def wait_for_place(model, child, setting: str, request):
+    """Wait in the queue for a place in `setting`, then move there."""
     yield request
-    if child.waiting_request is not request:   # wait cancelled as the place came: give it back
+    if child.waiting_request is not request or child.status != "plan":
+        # the wait was cancelled (the child left or was re-placed) as the place came
         model.places.leave(setting)
         return
     child.waiting_for = None

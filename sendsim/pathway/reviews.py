@@ -21,7 +21,7 @@ def interval_days(model, child) -> float:
 
 
 def schedule_first(model, child) -> None:
-    child.next_review = model.now + interval_days(model, child)
+    child.next_review = model.env.now + interval_days(model, child)
     model.reviews.schedule(child.next_review, child)
 
 
@@ -35,18 +35,29 @@ def weekly_reviews(model) -> None:
         annual_review(model, child, due_day)
 
 
+def cease_thresholds(cease_at_review) -> list[list[tuple[float, str]]]:
+    """Per age band, cumulative probabilities of each review-ceasing reason (one uniform
+    decides the outcome)."""
+    out = []
+    for band in AGE_BANDS:
+        acc, row = 0.0, []
+        for reason in REVIEW_CEASE_REASONS:
+            acc += cease_at_review.get(reason, {}).get(band, 0.0)
+            row.append((acc, reason))
+        out.append(row)
+    return out
+
+
 def annual_review(model, child, due_day: float) -> None:
     r = model.params.reviews
     rng = model.streams["reviews"]
-    model.recorder.flow(model.now, "reviews_held")
-    if model.now - due_day > 28:
-        model.recorder.flow(model.now, "reviews_late")
-    band = AGE_BANDS[age_band_index(child.age(model.now))]
+    now = model.env.now
+    model.recorder.flow(now, "reviews_held")
+    if now - due_day > 28:
+        model.recorder.flow(now, "reviews_late")
     u = rng.u()
-    acc = 0.0
-    for reason in REVIEW_CEASE_REASONS:
-        acc += model.cease_at_review[reason].get(band, 0.0)
-        if u < acc:
+    for threshold, reason in model.review_cease_thresholds[age_band_index(child.age(now))]:
+        if u < threshold:
             model.cease(child, reason)
             return
     setting = child.setting
@@ -58,5 +69,5 @@ def annual_review(model, child, due_day: float) -> None:
     elif setting in STEP_UP and child.waiting_for is None and rng.u() < r.step_up.get(setting, 0.0):
         model.recorder.flow(model.now, "step_ups")
         place(model, child, STEP_UP[setting])
-    child.next_review = model.now + interval_days(model, child)
+    child.next_review = now + interval_days(model, child)
     model.reviews.schedule(child.next_review, child)
