@@ -45,6 +45,10 @@ CEASE_REASONS: tuple[str, ...] = (
 REVIEW_CEASE_REASONS: tuple[str, ...] = ("needs_met", "he", "employ", "no_engage")
 ANYTIME_CEASE_REASONS: tuple[str, ...] = ("transfer", "moved_outside_eng", "deceased")
 
+#: Outcomes of a phase transfer other than a setting: the plan ceases at the transition
+#: (most post-16 plans end when a young person leaves school or college, not at a review).
+PHASE_CEASE_OUTCOMES: tuple[str, ...] = ("cease_he", "cease_employ", "cease_no_engage", "cease_needs_met")
+
 #: DfE age groups (age on 31 August), as in the SEN2 caseload-by-age tables.
 AGE_BANDS: tuple[str, ...] = ("under_5", "5_10", "11_15", "16_19", "20_25")
 _AGE_BAND_UPPER = (4, 10, 15, 19, 25)

@@ -20,7 +20,7 @@ from typing import Any
 
 import tomli_w
 
-from .codes import AGE_BANDS, CAPACITY_SETTINGS, CEASE_REASONS, NEEDS, SETTINGS
+from .codes import AGE_BANDS, CAPACITY_SETTINGS, CEASE_REASONS, NEEDS, PHASE_CEASE_OUTCOMES, SETTINGS
 
 
 class ParameterError(ValueError):
@@ -182,10 +182,10 @@ class Placement:
     places: FrozenMap = _f(kind="placesmap",
                            doc="Setting -> places at the start, for the capacity settings.")
     place_changes: tuple[PlaceChange, ...] = _f(default=(), doc="Dated openings and closures.")
-    inmss_when_full: float = _f(
-        kind="prob",
-        doc="Probability a child named for a full specialist setting goes to INMSS at once "
-            "rather than waiting (in mainstream meanwhile) for a place.")
+    inmss_when_full: FrozenMap = _f(
+        kind="capprobmap",
+        doc="Capacity setting -> probability a child named for it when it is full goes to INMSS "
+            "at once rather than waiting (in mainstream meanwhile) for a place; missing = 0.")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -215,7 +215,8 @@ class Reviews:
 class PhaseTransfer:
     """Placement re-decided at the key transitions, every 1 September.
 
-    Each table maps the setting a child is leaving to the shares of settings they move to;
+    Each table maps the setting a child is leaving to the shares of settings they move to,
+    or of ceasing at the transition (cease_he, cease_employ, cease_no_engage, cease_needs_met);
     a setting missing from a table means the child stays where they are.
     """
 
@@ -590,7 +591,14 @@ def _check_kind(kind: str, v, k: str, problems: list[str]) -> None:
             elif not isinstance(m, dict):
                 problems.append(f"{k}.{frm}: expected a table of setting shares")
             else:
-                _dist(m, f"{k}.{frm}", problems, SETTINGS)
+                _dist(m, f"{k}.{frm}", problems, SETTINGS + PHASE_CEASE_OUTCOMES)
+    elif kind == "capprobmap":
+        for name, x in v.items():
+            if name not in CAPACITY_SETTINGS:
+                problems.append(f"{k}.{name}: not a capacity setting "
+                                f"(allowed: {', '.join(CAPACITY_SETTINGS)})")
+            else:
+                _prob(x, f"{k}.{name}", problems)
     elif kind in ("probnested", "nonnegnested"):
         for reason, m in v.items():
             if reason not in CEASE_REASONS:

@@ -119,9 +119,9 @@ def test_replace_changes_one_value_and_validates(params):
 def test_any_probability_accepted_iff_in_unit_interval(p):
     from small_council import small_council
     d = small_council()
-    d["placement"]["inmss_when_full"] = p
+    d["placement"]["inmss_when_full"] = {"special": p}
     if 0 <= p <= 1:
-        assert Parameters.from_dict(d).placement.inmss_when_full == p
+        assert Parameters.from_dict(d).placement.inmss_when_full["special"] == p
     else:
         with pytest.raises(ParameterError, match="placement.inmss_when_full"):
             Parameters.from_dict(d)

@@ -130,7 +130,7 @@ def test_full_special_school_sends_children_to_inmss_or_a_wait(council_dict):
     d["placement"]["place_changes"] = []
     d["reviews"]["step_down"] = {}
     for policy, expect_wait in ((1.0, False), (0.0, True)):
-        d["placement"]["inmss_when_full"] = policy
+        d["placement"]["inmss_when_full"] = {"special": policy}
         r = simulate(Parameters.from_dict(d), 9, years=3)
         m = r.monthly
         assert (m["caseload_special"] <= m["places_special"]).all()
@@ -174,6 +174,16 @@ def test_phase_transfer_into_post16(council_dict):
     for child in m.plan_holders:
         if year - child.cohort - 5 == 12:
             assert child.setting != "mainstream"
+
+
+def test_phase_transfer_can_cease_plans_at_19(council_dict):
+    d = quiet(council_dict)
+    d["phase_transfer"]["into_post19"] = {s: {"cease_employ": 1.0} for s in SETTINGS}
+    m = SendModel(Parameters.from_dict(d), 14, RunSpec(1.0))
+    m.run()
+    year = m.academic_year
+    assert all(year - c.cohort - 5 != 15 for c in m.plan_holders)
+    assert m.recorder.flows[m.recorder.month_of(m.clock.day(dt.date(2023, 9, 1)))]["ceased_employ"] > 0
 
 
 def test_nobody_holds_a_plan_past_25(params):

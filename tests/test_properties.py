@@ -29,7 +29,7 @@ def parameter_sets(draw):
     d["assessment"]["no_to_issue"] = draw(prob)
     d["assessment"]["ep_advices_per_month"] = draw(st.floats(min_value=0.0, max_value=40.0))
     d["assessment"]["in_progress_at_start"] = draw(st.integers(min_value=0, max_value=60))
-    d["placement"]["inmss_when_full"] = draw(prob)
+    d["placement"]["inmss_when_full"] = {s: draw(prob) for s in CAPACITY_SETTINGS}
     for s in CAPACITY_SETTINGS:
         occupied = d["start_state"]["caseload_by_setting"][s]
         d["placement"]["places"][s] = occupied + draw(st.integers(min_value=0, max_value=10))

@@ -1,9 +1,9 @@
 """Placement at issue, under the capacity of specialist settings, and moving between settings.
 
 When the setting named for a child is a specialist setting with no free place, the child either
-goes to an independent or non-maintained special school (INMSS) at once, with probability
-`inmss_when_full`, or waits for a place, educated in mainstream (early years for under-5s)
-meanwhile. Waiting children are served first come, first served as places fall vacant.
+goes to an independent or non-maintained special school (INMSS) at once, with the probability
+`inmss_when_full` gives for that setting, or waits for a place, educated in mainstream (early
+years for under-4s) meanwhile; a child already placed waits where they are. Waiting children are served first come, first served as places fall vacant.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def place(model, child, setting: str) -> None:
     if setting not in CAPACITY_SETTINGS or model.places.has_free(setting):
         model.move(child, setting)
         return
-    if model.streams["placement"].u() < model.params.placement.inmss_when_full:
+    if model.streams["placement"].u() < model.params.placement.inmss_when_full.get(setting, 0.0):
         model.recorder.flow(model.now, f"inmss_because_full_{setting}")
         model.move(child, "inmss")
         return

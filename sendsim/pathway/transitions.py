@@ -1,7 +1,8 @@
 """Phase transfers every 1 September: into reception, secondary, post-16 and post-19.
 
 At each key transition the placement is re-decided from the table for that transition: the
-setting the child is leaving maps to shares of the settings they move to. Specialist places are
+setting the child is leaving maps to shares of the settings they move to, or of ceasing there
+(a young person leaving school at 19 for employment or higher education). Specialist places are
 subject to capacity as at issue.
 """
 
@@ -30,6 +31,9 @@ def phase_transfers(model) -> int:
             continue
         target = rng.choice(*cum_names)
         if target == child.setting:
+            continue
+        if target.startswith("cease_"):
+            model.cease(child, target[len("cease_"):])
             continue
         cancel_wait(model, child)
         model.recorder.flow(model.now, f"phase_transfer_{table_name}")
