@@ -135,9 +135,17 @@ class SendModel(mesa.Model):
         return 0.5 * (self.population_at_age(ncy_ + 4, self.now) +
                       self.population_at_age(ncy_ + 5, self.now))
 
-    def cohort_for_age(self, age: int, t: float) -> int:
-        """Cohort of a child `age` years old at t, at the middle of that year of age."""
-        return cohort_of(self.clock.date(t - (age + 0.5) * 365.25))
+    def birth_in_cohort(self, cohort: int, stream) -> float:
+        """A birth day (simulation days) uniformly within the cohort's year of birth
+        (1 September to 31 August), so date of birth and year group always agree."""
+        first = self.clock.day(dt.date(cohort, 9, 1))
+        last = self.clock.day(dt.date(cohort + 1, 9, 1))
+        return first + (last - first) * stream.u()
+
+    def birth_at_age(self, age: int, t: float, stream) -> tuple[float, int]:
+        """(birth day, cohort) of a child `age` whole years old at time t."""
+        birth = t - (age + stream.u()) * 365.25
+        return birth, cohort_of(self.clock.date(birth))
 
     def draw_need(self, stream) -> str:
         return stream.choice(self._need_cum, self._need_names)
@@ -222,11 +230,13 @@ class SendModel(mesa.Model):
         s = p.start_state
         joint = start_joint_table(dict(s.caseload_by_setting), dict(s.caseload_by_age_band))
         interval = p.reviews.interval_months * 365.25 / 12
+        # census age groups count age on the 31 August before the census (DfE convention)
+        aug31 = self.clock.day(dt.date(self.academic_year, 8, 31))
         for (band, setting), n in sorted(joint.items()):
             ages = AGES_IN_BAND[band]
             for _ in range(n):
                 age = ages[rng.index(len(ages))] + rng.u()
-                birth = -age * 365.25
+                birth = aug31 - age * 365.25
                 child = Child(self, birth, cohort_of(self.clock.date(birth)),
                               self.draw_need(rng), PLAN)
                 child.entry_route = "start"
@@ -236,7 +246,7 @@ class SendModel(mesa.Model):
                 self.counts[setting] += 1
                 self.plan_holders.add(child)
                 self.plans_by_need[child.need] += 1
-                gap = interval if age >= 5 else interval / 2
+                gap = interval if age >= 5 else p.reviews.under5_interval_months * 365.25 / 12
                 child.next_review = rng.u() * gap
         self.places = Places(self.env, dict(p.placement.places),
                              {k: self.counts[k] for k in CAPACITY_SETTINGS})
@@ -255,7 +265,8 @@ class SendModel(mesa.Model):
         if n <= 0:
             return
         rng = self.streams["start_population"]
-        rates = np.array(self.params.requests.rate_per_1000_by_age) * self._pop[0]
+        rates = np.array(self.params.requests.rate_per_1000_by_age) * np.array(
+            [self.population_at_age(a, 0.0) for a in range(26)])
         if rates.sum() <= 0:
             return
         cum, ages = cumulative({a_: r for a_, r in enumerate(rates) if r > 0})
@@ -388,10 +399,12 @@ class SendModel(mesa.Model):
 
     # -- observation -----------------------------------------------------------------------------
     def _age_band_counts(self) -> list[int]:
+        """Plans by DfE age group: age on the 31 August before the date, as SEN2 counts them."""
         holders = self.plan_holders
         out = [0] * len(AGE_BANDS)
         if len(holders):
-            ages = (self.now - holders.birth_days()) / 365.25
+            aug31 = self.clock.day(dt.date(self.academic_year, 8, 31))
+            ages = (aug31 - holders.birth_days()) / 365.25
             idx = np.searchsorted(np.array([5.0, 11.0, 16.0, 20.0]), ages, side="right")
             out = np.bincount(idx, minlength=len(AGE_BANDS)).tolist()
         return out

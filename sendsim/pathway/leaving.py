@@ -65,8 +65,8 @@ def arrive(model, delay: float, band: str):
     rng = model.streams["transfers_in"]
     ages = AGES_IN_BAND[band]
     age = ages[rng.index(len(ages))]
-    birth = model.now - (age + rng.u()) * 365.25
-    child = Child(model, birth, model.cohort_for_age(age, model.now), model.draw_need(rng), PLAN)
+    birth, cohort = model.birth_at_age(age, model.now, rng)
+    child = Child(model, birth, cohort, model.draw_need(rng), PLAN)
     child.entry_route = "transfer_in"
     model.enter(child, "transfer_in")
     model.recorder.flow(model.now, "transfers_in")

@@ -44,7 +44,7 @@ def generate_requests(model, start: float, end: float) -> int:
 def requester(model, age: int, when: float) -> Child:
     """The child a request is for: a SEN support pupil of that age, or a new child."""
     rng = model.streams["requests"]
-    cohort = model.cohort_for_age(age, when)
+    birth, cohort = model.birth_at_age(age, when, rng)
     ncy_ = model.academic_year - cohort - 5
     if 0 <= ncy_ <= 11 and rng.u() < model.params.requests.from_sen_support:
         bag = model.sen_support_by_cohort.get(cohort)
@@ -52,7 +52,6 @@ def requester(model, age: int, when: float) -> Child:
             child = bag.at(rng.index(len(bag)))
             bag.discard(child)
             return child
-    birth = when - (age + rng.u()) * 365.25
     child = Child(model, birth, cohort, model.draw_need(rng), REQUESTED)
     route = "early_years_request" if age < 4 else ("post16_request" if age >= 16 else "new_request")
     child.entry_route = route

@@ -55,19 +55,23 @@ def annual_review(model, child, due_day: float) -> None:
     model.recorder.flow(now, "reviews_held")
     if now - due_day > 28:
         model.recorder.flow(now, "reviews_late")
-    u = rng.u()
+    # exactly two draws per review, whatever the outcome, so that scenarios compared with
+    # common random numbers stay aligned review by review
+    u_cease, u_step = rng.u(), rng.u()
     for threshold, reason in model.review_cease_thresholds[age_band_index(child.age(now))]:
-        if u < threshold:
+        if u_cease < threshold:
             model.cease(child, reason)
             return
     setting = child.setting
-    if setting in STEP_DOWN and child.waiting_for is None and rng.u() < r.step_down.get(setting, 0.0):
+    p_down = r.step_down.get(setting, 0.0) if setting in STEP_DOWN else 0.0
+    p_up = r.step_up.get(setting, 0.0) if setting in STEP_UP else 0.0
+    if child.waiting_for is None and u_step < p_down:
         target = STEP_DOWN[setting]
         if target not in CAPACITY_SETTINGS or model.places.has_free(target):
-            model.recorder.flow(model.now, "step_downs")
+            model.recorder.flow(now, "step_downs")
             model.move(child, target)
-    elif setting in STEP_UP and child.waiting_for is None and rng.u() < r.step_up.get(setting, 0.0):
-        model.recorder.flow(model.now, "step_ups")
+    elif child.waiting_for is None and p_down <= u_step < p_down + p_up:
+        model.recorder.flow(now, "step_ups")   # a decision to step up: the child may wait
         place(model, child, STEP_UP[setting])
     child.next_review = now + interval_days(model, child)
     model.reviews.schedule(child.next_review, child)

@@ -12,10 +12,10 @@ from __future__ import annotations
 from ..population import SEN_SUPPORT, Child, IndexedBag
 
 
-def add_pupil(model, cohort: int, age_years: float, route: str) -> Child:
-    """A new SEN support pupil of a cohort, `age_years` old now."""
+def add_pupil(model, cohort: int, route: str) -> Child:
+    """A new SEN support pupil of a cohort."""
     rng = model.streams["sen_support"]
-    birth = model.now - (age_years + rng.u()) * 365.25
+    birth = model.birth_in_cohort(cohort, rng)
     child = Child(model, birth, cohort, model.draw_need(rng), SEN_SUPPORT)
     child.entry_route = route
     model.enter(child, route)
@@ -31,7 +31,7 @@ def start_sen_support(model) -> None:
         pupils = model.pupils_in_ncy(ncy_)
         n = int(round(p.prevalence_by_ncy[ncy_] * pupils))
         for _ in range(n):
-            add_pupil(model, cohort, ncy_ + 4.5, "start")
+            add_pupil(model, cohort, "start")
 
 
 def monthly_flows(model, months: float) -> None:
@@ -48,7 +48,7 @@ def monthly_flows(model, months: float) -> None:
             model.leave(child, "sen_support_needs_met")
         shortfall = p.prevalence_by_ncy[ncy_] * model.pupils_in_ncy(ncy_) - len(bag)
         for _ in range(rng.poisson(max(0.0, shortfall) * min(1.0, months))):
-            add_pupil(model, cohort, ncy_ + 4.5, "identified")
+            add_pupil(model, cohort, "identified")
 
 
 def end_of_year11(model) -> None:
