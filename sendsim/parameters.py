@@ -533,6 +533,13 @@ def _dist(m, k, problems, allowed: tuple[str, ...]):
         problems.append(f"{k}: shares sum to {total:.6f} (allowed: they must sum to 1)")
 
 
+def _is_capacity_setting(name: str, k: str, problems: list[str]) -> bool:
+    if name in CAPACITY_SETTINGS:
+        return True
+    problems.append(f"{k}.{name}: not a capacity setting (allowed: {', '.join(CAPACITY_SETTINGS)})")
+    return False
+
+
 def _check_kind(kind: str, v, k: str, problems: list[str]) -> None:
     if kind == "prob":
         _prob(v, k, problems)
@@ -594,10 +601,7 @@ def _check_kind(kind: str, v, k: str, problems: list[str]) -> None:
                 _dist(m, f"{k}.{frm}", problems, SETTINGS + PHASE_CEASE_OUTCOMES)
     elif kind == "capprobmap":
         for name, x in v.items():
-            if name not in CAPACITY_SETTINGS:
-                problems.append(f"{k}.{name}: not a capacity setting "
-                                f"(allowed: {', '.join(CAPACITY_SETTINGS)})")
-            else:
+            if _is_capacity_setting(name, k, problems):
                 _prob(x, f"{k}.{name}", problems)
     elif kind in ("probnested", "nonnegnested"):
         for reason, m in v.items():
@@ -617,10 +621,7 @@ def _check_kind(kind: str, v, k: str, problems: list[str]) -> None:
                     _nonneg(x, f"{k}.{reason}.{band}", problems)
     elif kind == "placesmap":
         for name, x in v.items():
-            if name not in CAPACITY_SETTINGS:
-                problems.append(f"{k}.{name}: not a capacity setting "
-                                f"(allowed: {', '.join(CAPACITY_SETTINGS)})")
-            else:
+            if _is_capacity_setting(name, k, problems):
                 _nonneg(x, f"{k}.{name}", problems)
                 if x != int(x):
                     problems.append(f"{k}.{name}: {x} is not a whole number of places")

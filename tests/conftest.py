@@ -18,3 +18,20 @@ def council_dict():
 @pytest.fixture
 def params():
     return Parameters.from_dict(small_council())
+
+
+def shared_data_dir():
+    """The published statistics: $SENDSIM_DATA, else ../shared/data beside the repository."""
+    import os
+    env = os.environ.get("SENDSIM_DATA")
+    candidates = ([Path(env)] if env else []) + [Path(__file__).resolve().parents[2] / "shared" / "data"]
+    return next((p for p in candidates if p.is_dir()), None)
+
+
+@pytest.fixture(scope="session")
+def shared_data():
+    path = shared_data_dir()
+    if path is None:
+        pytest.skip("shared data not available: no ../shared/data beside the repository and "
+                    "SENDSIM_DATA unset")
+    return path
