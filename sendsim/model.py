@@ -5,6 +5,8 @@ that owns a SimPy `Environment` (time, the EP queue, containers of specialist pl
 pathway's processes live in `sendsim.pathway`; this module builds the start state, keeps the
 registries and counters every process shares, and runs the calendar.
 
+Monthly stocks are collected by Mesa's `DataCollector` (one model reporter per column).
+
 Order of simultaneous events (documented because it changes counts): calendar callbacks run
 before any pathway event of the same day, in this order: close the month's money; take the
 month's snapshot; close the financial year (1 April); September transitions; capacity, place
@@ -85,6 +87,8 @@ class SendModel(mesa.Model):
         self.plans_by_need: dict[str, int] = {n: 0 for n in NEEDS}
         self.present = 0
 
+        self.datacollector = mesa.DataCollector(model_reporters=self._monthly_reporters())
+        self._age_counts_cache: tuple[float, list[int]] = (-1.0, [])
         self._build_start_state()
         self.ledger = Ledger(p.finance, self.counts, 0.0, self.clock.start)
         self.finance_start_day = self.clock.day(self._finance_start())
@@ -312,13 +316,13 @@ class SendModel(mesa.Model):
             day = self.month_starts[i]
             if i > 0:
                 items.append((day, 0, lambda i=i, day=day: self._close_month(i - 1, day)))
-                items.append((day, 1, lambda: self.recorder.snapshots.append(self._snapshot())))
+                items.append((day, 1, lambda: self.datacollector.collect(self)))
                 if d.month == 4 and day > self.finance_start_day:
                     items.append((day, 2, self._close_financial_year))
                 if d.month == 9:
                     items.append((day, 3, self._september))
             else:
-                items.append((day, 1, lambda: self.recorder.snapshots.append(self._snapshot())))
+                items.append((day, 1, lambda: self.datacollector.collect(self)))
             end = self.month_starts[i + 1] if i + 1 < len(self.month_starts) else self.end_day
             items.append((day, 5, lambda s=day, e=end: self._month_demand(s, e)))
         for c in p.assessment.ep_capacity_changes:
@@ -409,24 +413,33 @@ class SendModel(mesa.Model):
             out = np.bincount(idx, minlength=len(AGE_BANDS)).tolist()
         return out
 
-    def _snapshot(self) -> dict:
-        snap = {"day": self.now, "caseload": len(self.plan_holders)}
+    def _age_counts_now(self) -> list[int]:
+        t, counts = self._age_counts_cache
+        if t != self.now:
+            counts = self._age_band_counts()
+            self._age_counts_cache = (self.now, counts)
+        return counts
+
+    @staticmethod
+    def _monthly_reporters() -> dict:
+        """Mesa model reporters for the monthly stocks (taken at each month's first instant)."""
+        r = {"day": lambda m: m.now, "caseload": lambda m: len(m.plan_holders)}
         for s in SETTINGS:
-            snap[f"caseload_{s}"] = self.counts[s]
-        for band, n in zip(AGE_BANDS, self._age_band_counts()):
-            snap[f"caseload_age_{band}"] = n
+            r[f"caseload_{s}"] = lambda m, s=s: m.counts[s]
+        for i, band in enumerate(AGE_BANDS):
+            r[f"caseload_age_{band}"] = lambda m, i=i: m._age_counts_now()[i]
         for need in NEEDS:
-            snap[f"caseload_need_{need}"] = self.plans_by_need[need]
-        snap["sen_support"] = sum(len(b) for b in self.sen_support_by_cohort.values())
-        snap["ep_queue"] = self.ep_service.queue_length
-        snap["ep_in_progress"] = self.ep_service.count
-        snap["ep_advices_per_month_capacity"] = self.ep_service.per_month
-        snap["reviews_overdue"] = self.reviews.overdue(self.now, reviews.is_current)
+            r[f"caseload_need_{need}"] = lambda m, need=need: m.plans_by_need[need]
+        r["sen_support"] = lambda m: sum(len(b) for b in m.sen_support_by_cohort.values())
+        r["ep_queue"] = lambda m: m.ep_service.queue_length
+        r["ep_in_progress"] = lambda m: m.ep_service.count
+        r["ep_advices_per_month_capacity"] = lambda m: m.ep_service.per_month
+        r["reviews_overdue"] = lambda m: m.reviews.overdue(m.now, reviews.is_current)
         for s in CAPACITY_SETTINGS:
-            snap[f"places_{s}"] = self.places.total[s]
-            snap[f"waiting_for_{s}"] = self.places.waiting(s)
-        snap["present"] = self.present
-        return snap
+            r[f"places_{s}"] = lambda m, s=s: m.places.total[s]
+            r[f"waiting_for_{s}"] = lambda m, s=s: m.places.waiting(s)
+        r["present"] = lambda m: m.present
+        return r
 
     def _census_snapshot(self, t: float) -> dict:
         snap = {"day": t, "caseload": len(self.plan_holders)}

@@ -1,8 +1,8 @@
 """What a run observes, as plain Python records (turned into tables by `results`).
 
 Flows are counted in the calendar month their event falls in, whatever order same-day events
-run in. Stocks are snapshots taken at the first instant of each month (and on each January
-census day), before any other event of that day.
+run in. Monthly stocks are collected by the model's Mesa `DataCollector` at the first instant of
+each month; census snapshots on each January census day; both before any other event that day.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ class Recorder:
     def __init__(self, month_starts: list[float]):
         self.month_starts = month_starts          # day each monthly period begins
         self.flows: list[defaultdict] = [defaultdict(float) for _ in month_starts]
-        self.snapshots: list[dict] = []           # one per month start, in order
         self.census: list[dict] = []              # one per January census day (and the start)
         self.finance: list[dict] = []             # one per monthly period, once closed
         self.financial_years: list[dict] = []     # one per closed financial year

@@ -52,7 +52,8 @@ class RunResult:
         p = model.params
         # monthly
         rows = []
-        for i, snap in enumerate(rec.snapshots):
+        snapshots = model.datacollector.get_model_vars_dataframe().to_dict("records")
+        for i, snap in enumerate(snapshots):
             row = {"month": clock.date(model.month_starts[i]).replace(day=1)}
             row.update({k: v for k, v in snap.items() if k != "day"})
             row.update(dict(rec.flows[i]))
