@@ -30,7 +30,9 @@ Licence v3.0):
 - DfE LAIT: % of primary and secondary pupils on SEN support (January 2022).
 - ESFA DSG allocations 2019-20 to 2023-24 (high needs and schools blocks, before deductions).
 - Section 251 net high-needs spend 2017-18 to 2022-23 (third-party aggregation; it equals the
-  outturn's top-ups plus central services without place funding).
+  outturn's top-ups plus central services without place funding). The data README calls it a
+  cross-check only: it enters the opening balance (the 2022-23 in-year deficit, for want of any
+  other 2022-23 spend figure) and is reported beside the unit costs, which it no longer scales.
 - Seed 000: Isle of Wight Safety Valve delivery plan (June 2024): unit costs of new places.
 - Seed 002: Wiltshire SEND and Inclusion Strategy 2020-2024 final report (July 2024): 400
   specialist school places created 2020-2024.
@@ -42,6 +44,25 @@ Licence v3.0):
   HNB income 80.301m (2025-26, +7.9%) and +3% a year, inflation 2.2%, schools block transfers
   1%/0.5%/1%, DfE Safety Valve £67m, cumulative deficit limit 84.5m (2024-25), statutory
   override ending 31 March 2026.
+
+Choices the schema asks for (each also in ``council.sources``):
+
+- Unit costs are the anchors' own values (seed 000's special satellite, resource base and
+  medical costs; seed 003's INMSS average, inflated; mainstream and FE top-ups from the 2021-22
+  benchmarking outturn), not scaled to the section 251 spend; the 2022-23 spend they imply is
+  compared with the section 251 estimate, and the gap explained, in the unit-cost source.
+- ``placement.inmss_when_full`` is a table by capacity setting: special 0.5, resource_base 0
+  and specialist_post16 0 (assumptions: a resource base or specialist post-16 place is waited
+  for, not replaced by an independent special school).
+- Most ceasing at 19 happens at the post-19 phase transfer (``phase_transfer.into_post19``,
+  young people entering NCY 15), a share by the setting left (assumption) split into he, employ
+  and no_engage as Wiltshire's 2022 ceased plans; the expected ceases there in a year (shares x
+  the quarter of the January 2023 16_19 band entering NCY 15) are taken out of the 2023 target
+  of 29 a month before the review-ceasing probabilities are set. Those are per review, divided
+  by the reviews expected in 2023 by age at the review (``reviews_in_first_year``), since the
+  engine decides review ceasing by age at the review, not by the census's age on 31 August.
+- Safety Valve instalments without a deficit condition are written without
+  ``max_cumulative_deficit_gbp`` (the default, no limit) rather than as 1e300.
 """
 
 from __future__ import annotations
@@ -52,27 +73,31 @@ import math
 import os
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import tomli_w
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from sendsim.codes import AGE_BANDS, NEEDS, SETTINGS  # noqa: E402
+from sendsim.codes import AGE_BANDS, MAX_AGE, NEEDS, SETTINGS, SETTINGS_BY_AGE_BAND  # noqa: E402
 from sendsim.data import dfe, finance as fin, ons, pupils  # noqa: E402
 from sendsim.data.files import DataDirError, DataFileError, find_data_dir  # noqa: E402
 from sendsim.data.la import local_authority  # noqa: E402
 from sendsim.data.placements import (largest_remainder, restrict_to_age_band,  # noqa: E402
                                      rounded_distribution)
 from sendsim.parameters import Parameters  # noqa: E402
+from sendsim.population import AGES_IN_BAND, start_joint_table  # noqa: E402
 
 LA = "E06000054"
 START = dt.date(2023, 1, 19)             # January 2023 school census day
 CENSUS = "202223"                        # caseload time_period of the start census
 PREVIOUS_CENSUS = "202122"
+PREVIOUS_CENSUS_YEAR = "2022"            # the same census in the 2022 release's age tables
 CENSUS_2022_DAY = dt.date(2022, 1, 20)   # January 2022 census day
 FLOW_YEAR = "2022"                       # last complete calendar year of flows
 FLOW_YEARS = ("2019", "2020", "2021", "2022")
@@ -132,7 +157,7 @@ REQUEST_AGAIN_AFTER_MONTHS = 6.0
 AGENCY_EP_START = dt.date(2023, 4, 1)
 AGENCY_EP_MONTHS = 18
 PLACES_HEADROOM = 0.02
-INMSS_WHEN_FULL = 0.5
+INMSS_WHEN_FULL = {"resource_base": 0.0, "special": 0.5, "specialist_post16": 0.0}
 REVIEW_CAPACITY_MARGIN = 0.10
 STEP_DOWN_ASSUMED = {"inmss": 0.02, "resource_base": 0.01}
 STEP_UP_ASSUMED = {"special": 0.02}
@@ -159,14 +184,31 @@ PHASE_TRANSFER_ASSUMED = {
         "ap_pru": {"fe_college": 0.50, "eotas": 0.20, "neet": 0.30},
         "eotas": {"fe_college": 0.40, "eotas": 0.40, "neet": 0.20},
     },
-    "into_post19": {
+    "into_post19": {      # where those whose plan continues go (ceasing: POST19_CEASE_SHARE)
         "mainstream": {"fe_college": 0.70, "eotas": 0.10, "neet": 0.20},
         "resource_base": {"fe_college": 0.65, "specialist_post16": 0.15, "eotas": 0.05, "neet": 0.15},
         "special": {"specialist_post16": 0.50, "fe_college": 0.35, "eotas": 0.05, "neet": 0.10},
         "inmss": {"specialist_post16": 0.55, "inmss": 0.30, "fe_college": 0.05, "neet": 0.10},
         "ap_pru": {"fe_college": 0.50, "eotas": 0.10, "neet": 0.40},
+        "fe_college": {"fe_college": 1.0},
+        "specialist_post16": {"specialist_post16": 1.0},
+        "eotas": {"eotas": 1.0},
+        "neet": {"neet": 1.0},
     },
 }
+#: Share of young people entering NCY 15 (age 19) whose plan ceases at that transition, by the
+#: setting they leave (assumption): most of those finishing a school sixth-form or college course
+#: at 19 leave for employment, higher education or no further education; fewer from special
+#: schools, INMSS and specialist post-16 institutions, whose 19-25 offer keeps more on a plan.
+POST19_CEASE_SHARE = {
+    "mainstream": 0.80, "resource_base": 0.70, "fe_college": 0.80, "ap_pru": 0.70,
+    "eotas": 0.70, "neet": 0.80, "special": 0.50, "inmss": 0.45, "specialist_post16": 0.50,
+}
+#: Review ceasing reasons that also happen at the post-19 transition.
+POST19_REASONS = ("he", "employ", "no_engage")
+#: The 31 August before the start: the census counts age on this day (DfE convention) and the
+#: engine draws start ages as whole years on it plus a uniform fraction (sendsim.model).
+AUG31_BEFORE_START = dt.date(2022, 8, 31)
 
 
 class Sources:
@@ -545,10 +587,15 @@ def derive_placement(data, la, caseload, src: Sources) -> dict:
     mix = derive_new_plan_mix(data, la, src)
     places = derive_places(caseload, src)
     changes = derive_place_changes(data, la, src)
-    src.add("placement.inmss_when_full", f"assumption: {INMSS_WHEN_FULL} (half of children named "
-            "for a full special setting go to INMSS at once, half wait in mainstream)")
+    src.add("placement.inmss_when_full", f"assumption: special {INMSS_WHEN_FULL['special']} (half "
+            "of children named for a full special school go to INMSS at once, half wait in "
+            f"mainstream for a place); resource_base {INMSS_WHEN_FULL['resource_base']} (a child "
+            "named for a full resource base waits in mainstream: an independent special school "
+            "is not a substitute for a resource base); specialist_post16 "
+            f"{INMSS_WHEN_FULL['specialist_post16']} (a young person named for a full specialist "
+            "post-16 institution waits where they are)")
     return {"new_plan_mix": mix, "places": places, "place_changes": changes,
-            "inmss_when_full": INMSS_WHEN_FULL}
+            "inmss_when_full": dict(INMSS_WHEN_FULL)}
 
 
 # -- reviews and ceasing -------------------------------------------------------------------------
@@ -582,7 +629,36 @@ def derive_step_rates(data, la, src: Sources) -> tuple[dict, dict]:
     return step_up, step_down
 
 
-def derive_cease_at_review(data, la, by_age: dict[str, int], src: Sources) -> tuple[dict, dict]:
+def reviews_in_first_year(by_age: dict[str, int], grid: int = 400) -> dict[str, float]:
+    """Reviews of the start caseload expected in its first year, by the age band at the review
+    (keys AGE_BANDS), and those held at age 19 (key "age_19"), for plans aged 5 or more.
+
+    The engine gives every start plan its first review at a uniform time in the year after the
+    start and decides review ceasing by age at the review; it draws start ages as a whole year
+    of age on 31 August 2022 (the census's age, uniform over the band's years) plus a uniform
+    fraction. So a review in the first year finds a child 0.39 to 1.39 years older than the age
+    the census counts: midpoint sums over both uniforms, without a plan that reaches 25 first.
+    """
+    offset = (START - AUG31_BEFORE_START).days / 365.25
+    mid = (np.arange(grid) + 0.5) / grid
+    frac = (mid[:, None] + mid[None, :]).ravel()           # age fraction + time to the review
+    out = {b: 0.0 for b in AGE_BANDS} | {"age_19": 0.0}
+    edges = np.array([5.0, 11.0, 16.0, 20.0])             # band edges, as in the engine
+    for band in AGE_BANDS[1:]:
+        ages = AGES_IN_BAND[band]
+        weight = by_age[band] / len(ages) / frac.size
+        for a in ages:
+            age = a + offset + frac
+            age = age[age < MAX_AGE]
+            counts = np.bincount(np.searchsorted(edges, age, side="right"), minlength=len(AGE_BANDS))
+            for i, b in enumerate(AGE_BANDS):
+                out[b] += weight * counts[i]
+            out["age_19"] += weight * np.count_nonzero((age >= 19) & (age < 20))
+    return out
+
+
+def derive_cease_at_review(data, la, by_age: dict[str, int], transition: dict[str, float],
+                           src: Sources) -> tuple[dict, dict]:
     ceased = dfe.ceased_plans(la, data)
     c = {k: dfe.value(ceased, FLOW_YEAR, k) for k in
          ("needs_met", "he", "employ", "no_engage", "transfer", "moved_outside_eng", "deceased",
@@ -594,36 +670,58 @@ def derive_cease_at_review(data, la, by_age: dict[str, int], src: Sources) -> tu
     pre16_needs_met = min(float(SEED004_PRE16_NEEDS_MET_PER_YEAR), c["needs_met"])
     post16_2022 = c["needs_met"] - pre16_needs_met + c["he"] + c["employ"] + c["no_engage"]
     scale = (target - anytime - c["max_age"] - pre16_needs_met) / post16_2022
+    scaled = {k: c[k] * scale for k in POST19_REASONS}
+    scaled["needs_met"] = (c["needs_met"] - pre16_needs_met) * scale
+    at_review = {k: scaled[k] - transition.get(k, 0.0) for k in scaled}
+    assert all(v >= 0 for v in at_review.values()), "the post-19 transition ceases too many"
+    reviews = reviews_in_first_year(by_age)
 
-    def spread(count: float, weights: dict[str, float]) -> dict[str, float]:
+    def spread(count: float, weights: dict[str, float], denominators: dict[str, float]) -> dict[str, float]:
         total = sum(weights.values())
-        return {b: r(count * w / total / by_age[b]) for b, w in weights.items()}
+        return {b: r(count * w / total / denominators[b]) for b, w in weights.items()}
 
-    post16_weights = {b: float(by_age[b]) for b in post16}
-    age19_plus = {"16_19": by_age["16_19"] * AGE19_SHARE_OF_16_19, "20_25": float(by_age["20_25"])}
+    post16_reviews = {b: reviews[b] for b in post16}
+    age19_plus = {"16_19": reviews["age_19"], "20_25": reviews["20_25"]}
+    pre16_caseload = {b: float(by_age[b]) for b in pre16}
     cease = {
-        "needs_met": {**spread(pre16_needs_met, {b: float(by_age[b]) for b in pre16}),
-                      **spread((c["needs_met"] - pre16_needs_met) * scale, post16_weights)},
-        "he": spread(c["he"] * scale, post16_weights),
-        "employ": spread(c["employ"] * scale, post16_weights),
-        "no_engage": spread(c["no_engage"] * scale, age19_plus),
+        "needs_met": {**spread(pre16_needs_met, pre16_caseload, by_age),
+                      **spread(at_review["needs_met"], post16_reviews, reviews)},
+        "he": spread(at_review["he"], post16_reviews, reviews),
+        "employ": spread(at_review["employ"], post16_reviews, reviews),
+        "no_engage": spread(at_review["no_engage"], age19_plus, reviews),
     }
+    t_total = sum(transition.values())
     src.add("reviews.cease_at_review", f"{D25} ceased_plans.csv, {la.name} 2022: needs_met "
             f"{int(c['needs_met'])}, he {int(c['he'])}, employ {int(c['employ'])}, no_engage "
-            f"{int(c['no_engage'])} (of {int(c['total_ceased'])}), each divided by the January "
-            "2023 caseload of the bands where it applies: needs_met pre-16 = seed 004's baseline "
-            f"of {SEED004_PRE16_NEEDS_MET_PER_YEAR} a year over under_5/5_10/11_15, the rest over "
-            "16_19/20_25; he and employ over 16_19/20_25; no_engage (19+) over the age-19 part "
-            f"of 16_19 (assumption: {AGE19_SHARE_OF_16_19:.0%} of the band) and 20_25. Post-16 "
-            f"counts scaled by {scale:.3f} so that all ceasing (these + transfer, moved outside "
-            f"England, deceased ({int(anytime)}) + max_age ({int(c['max_age'])})) is seed 004's "
-            f"{SEED004_CEASED_PER_MONTH_2023} a month in 2023 ({target}); 2022 had "
-            f"{int(c['total_ceased'])} ({c['total_ceased'] / 12:.1f} a month). Reaching 25 "
-            "(max_age) is the engine's, not a parameter")
+            f"{int(c['no_engage'])} (of {int(c['total_ceased'])}). Target: seed 004's "
+            f"{SEED004_CEASED_PER_MONTH_2023} ceased a month in 2023 ({target} a year; 2022 had "
+            f"{int(c['total_ceased'])}, {c['total_ceased'] / 12:.1f} a month) = transfer, moved "
+            f"outside England, deceased ({int(anytime)}, ceasing.rate_per_year) + max_age "
+            f"({int(c['max_age'])}) + pre-16 needs_met (seed 004's baseline of "
+            f"{SEED004_PRE16_NEEDS_MET_PER_YEAR} a year) + post-16 needs_met, he, employ and "
+            f"no_engage, the 2022 post-16 counts ({int(post16_2022)}) scaled by {scale:.3f} to "
+            f"{sum(scaled.values()):.1f}: needs_met {scaled['needs_met']:.1f}, he "
+            f"{scaled['he']:.1f}, employ {scaled['employ']:.1f}, no_engage "
+            f"{scaled['no_engage']:.1f}. Of these, {t_total:.1f} cease at the post-19 transition "
+            "(phase_transfer.into_post19: "
+            + ", ".join(f"{k} {transition.get(k, 0.0):.1f}" for k in POST19_REASONS)
+            + "), leaving for reviews "
+            + ", ".join(f"{k} {at_review[k]:.1f}" for k in ("needs_met",) + POST19_REASONS)
+            + ". Each count is divided by the reviews expected in 2023 in the age bands where "
+            "it applies (the engine decides review ceasing by age at the review, on average "
+            "0.9 years above the census's age on 31 August 2022: start ages uniform within "
+            "each band, first reviews uniform over the first year, see "
+            "reviews_in_first_year in the script): 16_19 "
+            f"{reviews['16_19']:.0f} (of which at 19: {reviews['age_19']:.0f}), 20_25 "
+            f"{reviews['20_25']:.0f}, against January 2023 caseloads of {by_age['16_19']} and "
+            f"{by_age['20_25']}. needs_met pre-16 over the under_5/5_10/11_15 caseload; post-16 "
+            "needs_met, he and employ over 16_19/20_25 reviews; no_engage (19+ only) over "
+            "reviews at 19 and over. Reaching 25 (max_age) is the engine's, not a parameter")
     return cease, c
 
 
-def derive_reviews(data, la, by_age: dict[str, int], src: Sources) -> tuple[dict, dict]:
+def derive_reviews(data, la, by_age: dict[str, int], transition: dict[str, float],
+                   src: Sources) -> tuple[dict, dict]:
     plans = sum(by_age.values())
     due = (plans + by_age["under_5"]) / 12          # under-5s twice a year
     capacity = due * (1 + REVIEW_CAPACITY_MARGIN)
@@ -632,10 +730,10 @@ def derive_reviews(data, la, by_age: dict[str, int], src: Sources) -> tuple[dict
     src.add("reviews.reviews_per_month", f"assumption: reviews due at the start ({plans} plans + "
             f"{by_age['under_5']} under-5s reviewed twice)/12 = {due:.0f}, plus "
             f"{REVIEW_CAPACITY_MARGIN:.0%}")
-    src.add("reviews.reviews_capacity_changes", "none: assumption: casework capacity stays "
+    src.add("reviews.reviews_capacity_changes", "assumption: none, casework capacity stays "
             "as at the start (the seeds give no figures for SEN caseworkers)")
     step_up, step_down = derive_step_rates(data, la, src)
-    cease, counts = derive_cease_at_review(data, la, by_age, src)
+    cease, counts = derive_cease_at_review(data, la, by_age, transition, src)
     return ({"interval_months": 12.0, "under5_interval_months": 6.0,
              "reviews_per_month": r(capacity, 1), "step_down": step_down, "step_up": step_up,
              "cease_at_review": cease}, counts)
@@ -673,15 +771,52 @@ def derive_transfers_in(data, la, by_age: dict[str, int], src: Sources) -> dict:
 
 # -- phase transfers -----------------------------------------------------------------------------
 
-def derive_phase_transfer(data, la, src: Sources) -> dict:
-    by_age = dfe.new_plans_by_age_and_setting(la, data)
-    reception = by_age[by_age["age_label"].isin(["age 4", "age 5"])]
+def post19_table(continuing: dict[str, dict[str, float]], mix: dict[str, float]) -> dict:
+    """into_post19: from each setting, ceasing (POST19_CEASE_SHARE, split by `mix`) or moving
+    on as in `continuing`."""
+    table = {}
+    for frm, to in continuing.items():
+        cease = POST19_CEASE_SHARE.get(frm, 0.0)
+        shares = {s: (1 - cease) * x for s, x in to.items()}
+        shares.update({f"cease_{k}": cease * mix[k] for k in POST19_REASONS})
+        table[frm] = rounded_distribution(shares)
+    return table
+
+
+def derive_phase_transfer(data, la, by_setting: dict[str, int], by_age: dict[str, int],
+                          src: Sources) -> tuple[dict, dict[str, float]]:
+    """The transition tables, and the plans expected to cease at the post-19 transition in a
+    year by reason."""
+    new = dfe.new_plans_by_age_and_setting(la, data)
+    reception = new[new["age_label"].isin(["age 4", "age 5"])]
     school = ("mainstream", "resource_base", "special", "inmss")
     counts = reception[list(school)].sum()
     into_reception = {"early_years": rounded_distribution({s: float(counts[s]) for s in school})}
     tables = {"into_reception": into_reception}
-    for name, table in PHASE_TRANSFER_ASSUMED.items():
-        tables[name] = {frm: rounded_distribution(to) for frm, to in table.items()}
+    for name in ("into_secondary", "into_post16"):
+        tables[name] = {frm: rounded_distribution(to)
+                        for frm, to in PHASE_TRANSFER_ASSUMED[name].items()}
+    ceased = dfe.ceased_plans(la, data)
+    reasons = {k: dfe.value(ceased, FLOW_YEAR, k) for k in POST19_REASONS}
+    mix = {k: v / sum(reasons.values()) for k, v in reasons.items()}
+    tables["into_post19"] = post19_table(PHASE_TRANSFER_ASSUMED["into_post19"], mix)
+    # consistency: young people go only where their age band can be (or cease at 19)
+    for name, band in (("into_post16", "16_19"), ("into_post19", "20_25")):
+        allowed = set(SETTINGS_BY_AGE_BAND[band]) | {f"cease_{k}" for k in POST19_REASONS}
+        for frm, row in tables[name].items():
+            bad = set(row) - allowed
+            assert not bad, f"{name}.{frm} sends young people to {sorted(bad)}"
+    joint = start_joint_table(dict(by_setting), dict(by_age))
+    entering = {s: AGE19_SHARE_OF_16_19 * joint.get(("16_19", s), 0) for s in SETTINGS}
+    transition = {k: sum(entering[s] * row.get(f"cease_{k}", 0.0)
+                         for s, row in tables["into_post19"].items()) for k in POST19_REASONS}
+    n_entering = sum(entering.values())
+    by_age_hist = dfe.caseload_by_age(la, data)
+    jan22_16_19, jan22_20_25 = (int(by_age_hist.loc[PREVIOUS_CENSUS_YEAR, b]) for b in ("16_19", "20_25"))
+    growth_20_25 = " and ".join(
+        str(int(by_age_hist.loc[y, "20_25"] - by_age_hist.loc[str(int(y) - 1), "20_25"]))
+        for y in ("2021", PREVIOUS_CENSUS_YEAR))
+    t_total = sum(transition.values())
     src.add("phase_transfer.into_reception", "early_years -> the school settings of new plans "
             f"started at ages 4 and 5 ({D25} newplans.csv, 2022: "
             + ", ".join(f"{s} {int(counts[s])}" for s in school)
@@ -692,10 +827,33 @@ def derive_phase_transfer(data, la, src: Sources) -> dict:
     src.add("phase_transfer.into_post16", "assumption informed by the January 2023 caseload "
             "(FE and specialist post-16 = 15.3% of plans, fe_total_pc; about two thirds of the "
             "16-19 band): most mainstream and resource-base pupils move to FE colleges; special "
-            "and INMSS pupils mostly stay (school sixth forms) or go to specialist post-16")
-    src.add("phase_transfer.into_post19", "assumption: school settings empty at 19 into FE, "
-            "specialist post-16, EOTAS or NEET; INMSS with 19-25 provision keeps some")
-    return tables
+            "and INMSS pupils mostly stay (school sixth forms) or go to specialist post-16. No "
+            "plan ceases at 16: young people stay in education or training to 18, higher "
+            "education starts at 18 at the earliest and 'no longer wishes to engage' applies "
+            "from 19, so post-16 ceasing before 19 is left to reviews (reviews.cease_at_review)")
+    src.add("phase_transfer.into_post19", "assumption: a share of young people entering NCY 15 "
+            "(age 19) leave education and their plan ceases there, by the setting they leave: "
+            + ", ".join(f"{k} {v:.0%}" for k, v in POST19_CEASE_SHARE.items())
+            + " (most of those finishing a sixth-form or college course at 19 leave for work, "
+            "higher education or no further education; fewer from special schools, INMSS and "
+            "specialist post-16 institutions, whose 19-25 offer keeps more on a plan; "
+            f"consistent with how few plans Wiltshire holds past 19: {jan22_20_25} at 20-25, six "
+            f"single years of age, against {jan22_16_19} at 16-19, four, in January 2022, the "
+            f"20_25 band having grown by {growth_20_25} in the years to January 2021 and 2022, "
+            f"{D22} sen2_age_caseload.csv); split "
+            f"into cease_he/cease_employ/cease_no_engage as Wiltshire's 2022 ceased plans for "
+            f"those reasons ({D25} ceased_plans.csv: he {int(reasons['he'])}, employ "
+            f"{int(reasons['employ'])}, no_engage {int(reasons['no_engage'])}; the file has no "
+            "breakdown by setting, so the same split from every setting). Those whose plan "
+            "continues: school settings empty into FE, specialist post-16, EOTAS or NEET; INMSS "
+            "with 19-25 provision keeps some; FE, specialist post-16, EOTAS and NEET stay. "
+            f"Expected ceases at the transition a year: {t_total:.1f} = shares x plan holders "
+            f"entering NCY 15 ({n_entering:.0f} = {AGE19_SHARE_OF_16_19:.0%}, one of the four "
+            f"single years, of the January 2023 16_19 band of {by_age['16_19']}, by setting as "
+            "the engine's start population (sendsim.population.start_joint_table): "
+            + ", ".join(f"{s} {v:.1f}" for s, v in entering.items() if v > 0)
+            + "); they are taken out of the review ceasing target (reviews.cease_at_review)")
+    return tables, transition
 
 
 # -- finance -------------------------------------------------------------------------------------
@@ -768,7 +926,10 @@ def derive_opening_balance(data, la, src: Sources) -> tuple[float, float]:
             f"after deductions ({m(dsg.loc['2022-23', 'high_needs_block_after'])}) + "
             f"{m(gap)}, the mean amount by which the dashboard's deficit grew faster than that "
             f"difference in {', '.join(fys[1:])} (place funding paid by the council, other "
-            "blocks, transfers)")
+            "blocks, transfers). Section 251 is used here although the data README calls it a "
+            "cross-check, as the only 2022-23 spend figure in the data; the balance rests on the "
+            "accounts, not on the model's unit costs, so it stays as it is now that those are "
+            "not scaled to section 251 (finance.unit_cost_gbp_per_year)")
     return opening, in_year
 
 
@@ -794,10 +955,12 @@ def derive_fixed_spend(data, la, src: Sources) -> dict[str, float]:
 
 def derive_unit_costs(data, la, fixed: dict[str, float], in_year_2223: float,
                       src: Sources) -> dict[str, float]:
-    """Relative costs per setting, scaled so that plans plus fixed lines cost what Wiltshire
-    spent on high needs in 2022-23; 2023-24 prices."""
+    """Cost per child a year by setting, 2023-24 prices: the anchors' own values, unscaled.
+    The section 251 net spend (a cross-check only, data README) is compared, not matched."""
     i = 1 + SEED004_INFLATION
-    hnb_before = fin.dsg_allocations(la, data).loc["2022-23", "high_needs_block_before"]
+    dsg = fin.dsg_allocations(la, data)
+    hnb_before = dsg.loc["2022-23", "high_needs_block_before"]
+    deductions = hnb_before - dsg.loc["2022-23", "high_needs_block_after"]
     bench = fin.high_needs_benchmarking_2122(la, data)
     settings = dfe.caseload_by_setting(la, data)
     jan2022, jan2023 = settings.loc[PREVIOUS_CENSUS], settings.loc[CENSUS]
@@ -805,20 +968,42 @@ def derive_unit_costs(data, la, fixed: dict[str, float], in_year_2223: float,
     jan2023_raw["elective_home_education"] = dfe.value(dfe.caseload(la, data), CENSUS,
                                                        "elective_home_education")
     rel, notes = relative_unit_costs(bench, jan2022, jan2023_raw)
+    unit = {s: gbp(rel[s]) for s in SETTINGS}
+    check = sum(jan2023[s] * unit[s] for s in SETTINGS) + sum(fixed.values())
+    # cross-check against 2022-23 spend estimated from section 251 (opening balance)
     gross_2223 = hnb_before + in_year_2223
     mid_fy = census_mix_at(dt.date(2022, 10, 1), jan2022, jan2023)
-    k = (gross_2223 - sum(fixed.values()) / i) / sum(mid_fy[s] * rel[s] / i for s in SETTINGS)
-    unit = {s: gbp(k * rel[s]) for s in SETTINGS}
-    check = sum(jan2023[s] * unit[s] for s in SETTINGS) + sum(fixed.values())
-    src.add("finance.unit_cost_gbp_per_year", "relative costs, 2023-24 prices: "
-            + "; ".join(f"{s} {rel[s]:,.0f} ({notes[s]})" for s in SETTINGS)
-            + f". Scaled by {k:.3f} so that the caseload at the middle of 2022-23 (1 October "
-            "2022, interpolated between the January 2022 and 2023 censuses by setting) times "
-            "unit costs plus the fixed lines equals the 2022-23 gross high-needs spend "
-            f"({m(gross_2223)} = HNB allocation before deductions {m(hnb_before)} + in-year "
-            f"deficit {m(in_year_2223)}, see opening_cumulative_balance_gbp), then uplifted "
-            f"2.2% to 2023-24. Check: January 2023 caseload x unit costs + fixed = {m(check)} "
-            "a year at 2023-24 prices")
+    plans_2223 = sum(mid_fy[s] * unit[s] for s in SETTINGS) / i
+    model_2223 = plans_2223 + sum(fixed.values()) / i
+    k = (gross_2223 - sum(fixed.values()) / i) / plans_2223
+    council_places = sum(bench[f"outturn_place_{p}"] for p in
+                         ("early_years", "primary", "secondary", "special", "ap", "post_school"))
+    special_topup = bench["outturn_topup_maintained_special"] / bench["plans_special"]
+    src.add("finance.unit_cost_gbp_per_year", "2023-24 prices, the anchors' own values, not "
+            "scaled (factor 1): "
+            + "; ".join(f"{s} {unit[s]:,.0f} ({notes[s]})" for s in SETTINGS)
+            + f". Check: January 2023 caseload x unit costs + fixed = {m(check)} a year at "
+            "2023-24 prices. Cross-check only (the data README calls the section 251 net "
+            "file a cross-check): the caseload at the middle of 2022-23 (1 October 2022, "
+            "interpolated between the January 2022 and 2023 censuses by setting) x these costs "
+            f"+ the fixed lines, at 2022-23 prices, is {m(model_2223)}, against a 2022-23 gross "
+            f"high-needs spend of {m(gross_2223)} estimated from section 251 (HNB before "
+            f"deductions {m(hnb_before)} + in-year deficit {m(in_year_2223)}, see "
+            f"opening_cumulative_balance_gbp): {m(model_2223 - gross_2223)} "
+            f"({model_2223 / gross_2223 - 1:.0%}) higher; scaling the plan costs by {k:.3f} "
+            "would close it. Why they differ: section 251 net high-needs spend counts top-ups "
+            "and central services only, net of income; place funding is outside it: the "
+            f"ESFA's ({m(deductions)} in 2022-23, HNB before minus after deductions) is added "
+            "back in that estimate, but the council's own place funding for maintained special "
+            f"schools and resource bases ({m(council_places)} in the 2021-22 outturn) is not, "
+            "beyond what the opening balance's gap term catches; and the anchors are costs of "
+            "new places in another council (seed 000, Isle of Wight, 2024-25) and a 2019-20 "
+            "INMSS average (seed 003), not Wiltshire's average per existing place: its 2021-22 "
+            "outturn has special-school top-ups of "
+            f"{m(bench['outturn_topup_maintained_special'])} for "
+            f"{int(bench['plans_special'])} special plans ({special_topup:,.0f} each, about "
+            f"{special_topup + 10_000:,.0f} with the 10,000 place funding) against seed 000's "
+            f"{SEED000_UNIT_COSTS_2024_25['special_school_satellite']:,.0f}")
     return unit
 
 
@@ -892,7 +1077,8 @@ def derive_safety_valve(src: Sources) -> list[dict]:
             f"assumption: {SV_INITIAL_SHARE:.0%} on 31 March 2024, the rest in equal instalments "
             f"each 31 March to 2029 (end of 2028-29); the instalment of 31 March 2026 is paid only "
             f"if the cumulative deficit at 31 March 2025 is at most 84.5m (seed 004, condition 2 "
-            "for 2024-25)")
+            "for 2024-25); the other instalments are unconditional (max_cumulative_deficit_gbp "
+            "left out: no limit)")
     return payments
 
 
@@ -912,8 +1098,8 @@ def derive(data_dir=None) -> dict:
     decide, decide_info = derive_decide_to_assess(data, la, src)
     assessment = derive_assessment(data, la, request_info, decide_info, src)
     placement = derive_placement(data, la, by_setting, src)
-    reviews, cease_counts = derive_reviews(data, la, by_age, src)
-    phase = derive_phase_transfer(data, la, src)
+    phase, transition = derive_phase_transfer(data, la, by_setting, by_age, src)
+    reviews, cease_counts = derive_reviews(data, la, by_age, transition, src)
     ceasing = derive_ceasing(data, la, cease_counts, src)
     transfers_in = derive_transfers_in(data, la, by_age, src)
     finance = derive_finance(data, la, src)
@@ -942,6 +1128,21 @@ def write_atomically(text: str, out: Path) -> None:
         raise
 
 
+def toml_text(params: Parameters) -> str:
+    """The parameters as TOML, leaving out Safety Valve deficit limits that are infinite
+    (unconditional payments: the field defaults to no limit) rather than writing 1e300; checked
+    to load back to the same parameters."""
+    data = params.to_dict()
+    for pay in data["finance"]["safety_valve_payments"]:
+        limit = pay.get("max_cumulative_deficit_gbp")
+        if limit is not None and (math.isinf(limit) or limit >= 1e300):
+            del pay["max_cumulative_deficit_gbp"]
+    text = tomli_w.dumps(data)
+    if Parameters.from_dict(tomllib.loads(text)) != params:
+        raise AssertionError("the TOML written does not load back to the derived parameters")
+    return text
+
+
 HEADER = ("# Wiltshire parameters for sendsim. GENERATED by calibration/derive_wiltshire.py from "
           "../shared/data and the seed documents:\n# do not edit by hand; change the script and "
           "re-run it. Sources: council.sources. Contains public sector information licensed\n"
@@ -959,7 +1160,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"derive_wiltshire: {exc}", file=sys.stderr)
         return 2
     out = Path(args.out)
-    write_atomically(HEADER + params.to_toml(), out)
+    write_atomically(HEADER + toml_text(params), out)
     print(f"wrote {out}")
     return 0
 

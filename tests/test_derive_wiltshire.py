@@ -209,3 +209,61 @@ def test_finance_matches_the_allocations(shipped, shared_data):
     assert set(shipped.finance.unit_cost_gbp_per_year) == set(SETTINGS)
     cost = shipped.finance.unit_cost_gbp_per_year
     assert cost["inmss"] > cost["special"] > cost["resource_base"] > cost["mainstream"]
+
+
+# -- choices the schema asks for ------------------------------------------------------------------
+
+def test_every_parameter_names_a_source(shipped):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("gen_parameter_table",
+                                                  REPO / "docs" / "gen_parameter_table.py")
+    table = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(table)
+    from sendsim.parameters import describe
+    sources = list(shipped.council.sources)
+    missing = [key for key, _, _ in describe() if not table.source_numbers(key, sources)]
+    assert missing == []
+
+
+def test_inmss_when_full_by_capacity_setting(shipped):
+    assert dict(shipped.placement.inmss_when_full) == {
+        "resource_base": 0.0, "special": 0.5, "specialist_post16": 0.0}
+
+
+def test_unit_costs_are_the_anchors_unscaled(shipped):
+    cost, i = shipped.finance.unit_cost_gbp_per_year, 1.022       # seed 004 inflation
+    assert shipped.finance.price_base_fy == "2023-24"
+    assert cost["special"] == round(28_671 / i)                  # seed 000, 2024-25 prices
+    assert cost["resource_base"] == round((14_579 + 15_614) / 2 / i)
+    assert cost["ap_pru"] == round(19_028 / i)
+    assert cost["inmss"] == round(48_000 * i ** 4)               # seed 003, 2019-20
+    source = next(s for s in shipped.council.sources
+                  if s.startswith("finance.unit_cost_gbp_per_year:"))
+    assert "not scaled" in source and "cross-check" in source
+
+
+def test_unconditional_safety_valve_payments_are_written_without_a_limit(shipped):
+    import math
+    text = SHIPPED.read_text(encoding="utf-8")
+    assert "1e+300" not in text and "1e300" not in text
+    limits = {p.date.year: p.max_cumulative_deficit_gbp for p in shipped.finance.safety_valve_payments}
+    assert limits.pop(2026) == 84_500_000
+    assert all(math.isinf(x) for x in limits.values())
+
+
+def test_most_ceasing_at_19_is_at_the_post19_transition(shipped):
+    post19 = shipped.phase_transfer.into_post19
+
+    def ceases(frm):
+        return sum(x for k, x in post19[frm].items() if k.startswith("cease_"))
+
+    for frm in ("mainstream", "fe_college"):
+        assert ceases(frm) >= 0.5
+    for frm in ("special", "inmss", "specialist_post16"):
+        assert ceases(frm) < ceases("fe_college")
+    for frm, row in post19.items():           # a young person of 20 cannot be at school
+        assert not {"mainstream", "resource_base", "special", "ap_pru"} & set(row), frm
+    assert not any(k.startswith("cease_") for row in shipped.phase_transfer.into_post16.values()
+                   for k in row)
+    review = shipped.reviews.cease_at_review
+    assert review["no_engage"]["20_25"] < 0.25        # most no_engage ceasing moved to 19
