@@ -156,6 +156,7 @@ REFUSED_REQUEST_AGAIN = 0.2
 REQUEST_AGAIN_AFTER_MONTHS = 6.0
 AGENCY_EP_START = dt.date(2023, 4, 1)
 AGENCY_EP_MONTHS = 18
+AGENCY_CLEAR_MONTHS_RANGE = (12, 30)   # assumption: plausible clearing times, for uncertainty
 PLACES_HEADROOM = 0.02
 INMSS_WHEN_FULL = {"resource_base": 0.0, "special": 0.5, "specialist_post16": 0.0}
 REVIEW_CAPACITY_MARGIN = 0.10
@@ -456,12 +457,16 @@ def derive_backlog(data, la, received: dict, refused: dict, completed: dict,
             "progress are the last that many weeks of agreed requests; the front of the queue is "
             f"far past 20 weeks, consistent with {pct20}% of 2022 plans issued within 20 weeks "
             f"({D25} timeliness_20_week.csv)")
+    derive_backlog.range = (int(sum(net.values())), in_progress,
+                            int(stock_2021 + net[FLOW_YEAR]))
     return in_progress, oldest
 
 
 def derive_ep_capacity_changes(requests_2022: float, trend: float, capacity: float,
-                               in_progress: int, src: Sources) -> list[dict]:
-    """Agency EPs clear the queue in 18 months from April 2023; then capacity matches demand."""
+                               in_progress: int, src: Sources,
+                               clear_months: float = AGENCY_EP_MONTHS) -> list[dict]:
+    """Agency EPs clear the queue in 18 months from April 2023; then capacity matches demand.
+    (`clear_months` varies the clearing time only, for the uncertainty range.)"""
     base = dt.date(2022, 7, 1)
 
     def demand_per_month(d: dt.date) -> float:
@@ -475,7 +480,7 @@ def derive_ep_capacity_changes(requests_2022: float, trend: float, capacity: flo
     mid_agency = AGENCY_EP_START + (agency_end - AGENCY_EP_START) / 2
     steady = demand_per_month(agency_end)
     working_stock = steady * EP_ADVICE_WEEKS / (365.25 / 7 / 12)
-    agency = demand_per_month(mid_agency) + (queue_at_agency - working_stock) / AGENCY_EP_MONTHS
+    agency = demand_per_month(mid_agency) + (queue_at_agency - working_stock) / clear_months
     src.add("assessment.ep_capacity_changes", f"assumption, after seed 004 (backlog cleared with "
             f"agency Educational Psychologists in 2023-24; by late 2024 at its lowest since "
             f"2020): from {AGENCY_EP_START} agency EPs raise capacity to {agency:.1f} a month = "
@@ -512,8 +517,36 @@ def derive_assessment(data, la, request_info: dict, decide: dict, src: Sources) 
                                          completed, src)
     changes = derive_ep_capacity_changes(request_info["received"][FLOW_YEAR],
                                          request_info["trend"], capacity, in_progress, src)
+    agency_range = [derive_ep_capacity_changes(request_info["received"][FLOW_YEAR],
+                                               request_info["trend"], capacity, in_progress,
+                                               Sources(), clear_months=m)[0]["per_month"]
+                    for m in (AGENCY_CLEAR_MONTHS_RANGE[1], AGENCY_CLEAR_MONTHS_RANGE[0])]
+    src.add("uncertainty", "parameters drawn once per replication from triangular (low, mode, "
+            "high) ranges, each entry naming its own source: assessment.in_progress_at_start "
+            f"{derive_backlog.range} and assessment.ep_capacity_changes[0].per_month "
+            f"({agency_range[0]}, {changes[0]['per_month']}, {agency_range[1]})")
+    derive_assessment.uncertainty = [
+        {"key": "assessment.in_progress_at_start", "low": derive_backlog.range[0],
+         "mode": derive_backlog.range[1], "high": derive_backlog.range[2],
+         "source": "the three estimates of the backlog at the start: 2019-2022 flows alone; "
+                   "plus SEN2's stock at the end of 2018 (the central value); SEN2's own stock "
+                   "at the end of 2021 plus 2022's flow"},
+        {"key": "assessment.ep_capacity_changes[0].per_month", "low": agency_range[0],
+         "mode": changes[0]["per_month"], "high": agency_range[1],
+         "source": f"the agency EP capacity that clears the queue in "
+                   f"{AGENCY_CLEAR_MONTHS_RANGE[1]} (low) to {AGENCY_CLEAR_MONTHS_RANGE[0]} (high) "
+                   f"months rather than {AGENCY_EP_MONTHS}: seed 004 says only that the backlog "
+                   "was cleared with agency EPs during 2023-24"},
+    ]
+    pct20 = dfe.value(dfe.timeliness(la, data), FLOW_YEAR, "pc_plans_issued_within_20_weeks")
+    priority = pct20 / 100 / prob_within_20_weeks()
+    src.add("assessment.ep_priority_share", f"{priority:.3f} = the share of 2022 plans issued "
+            f"within 20 weeks ({pct20}%, {D25} timeliness_20_week.csv) / the chance a plan with "
+            f"no EP queue is issued within 20 weeks ({prob_within_20_weeks():.3f}): in 2022 the "
+            "backlog grew all year, so plans issued on time were ones taken ahead of the queue")
     return {
         "ep_advices_per_month": r(capacity, 2),
+        "ep_priority_share": r(priority, 3),
         "ep_capacity_changes": changes,
         "ep_advice_weeks": EP_ADVICE_WEEKS,
         "drafting_weeks_min": DRAFTING_WEEKS[0], "drafting_weeks_mode": DRAFTING_WEEKS[1],
@@ -1112,6 +1145,7 @@ def derive(data_dir=None) -> dict:
         "assessment": assessment, "placement": placement, "reviews": reviews,
         "phase_transfer": phase, "ceasing": ceasing, "transfers_in": transfers_in,
         "finance": finance,
+        "uncertainty": derive_assessment.uncertainty,
     }
 
 

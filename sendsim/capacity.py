@@ -1,6 +1,6 @@
 """Finite capacity: Educational Psychologists, caseworkers and specialist places.
 
-- `Team` is a SimPy `Resource` whose capacity is set from a throughput (advices a month) and
+- `Team` is a SimPy `PriorityResource` whose capacity is set from a throughput (advices a month) and
   the elapsed time each piece of work holds a worker (Little's law: slots = rate x time). Its
   capacity can change on a date, e.g. when agency EPs are bought for a period.
 - `Places` holds one SimPy `Container` of free places per specialist setting. Taking a place
@@ -22,8 +22,11 @@ from .calendar import DAYS_PER_MONTH, DAYS_PER_WEEK
 from .codes import CAPACITY_SETTINGS
 
 
-class Team(simpy.Resource):
-    """Workers who each hold one piece of work for `hold_days`; throughput set per month."""
+class Team(simpy.PriorityResource):
+    """Workers who each hold one piece of work for `hold_days`; throughput set per month.
+
+    Requests with a lower `priority` number are served first (first come, first served within
+    a priority), e.g. assessments a service fast-tracks past its backlog."""
 
     def __init__(self, env: simpy.Environment, per_month: float, hold_days: float):
         self.hold_days = hold_days

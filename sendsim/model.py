@@ -38,6 +38,7 @@ from .population import (AGES_IN_BAND, ASSESSING, GONE, PLAN, REFUSED, SEN_SUPPO
                          IndexedBag, PlanHolders, start_joint_table)
 from .recorder import Recorder
 from .streams import Streams, cumulative
+from .uncertainty import draw_parameters
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,9 @@ class SendModel(mesa.Model):
             seed = np.random.SeedSequence(int(seed))
         self.streams = Streams(seed)
         super().__init__(rng=self.streams.mesa_seed)
+        self.request_trend = self.streams["structural"].normal(params.requests.trend_per_year,
+                                                               params.requests.trend_sd_per_year)
+        params, self.parameter_draws = draw_parameters(params, self.streams["structural"])
         self.params = params
         self.clock = Clock(params.council.start_date)
         self.env = simpy.Environment()
@@ -71,8 +75,6 @@ class SendModel(mesa.Model):
 
         # demand and decisions that interventions may change during a run
         p = params
-        self.request_trend = self.streams["structural"].normal(p.requests.trend_per_year,
-                                                               p.requests.trend_sd_per_year)
         self.no_to_assess = p.decide_to_assess.no_to_assess
         self.no_to_issue = p.assessment.no_to_issue
 
@@ -236,10 +238,10 @@ class SendModel(mesa.Model):
         interval = p.reviews.interval_months * 365.25 / 12
         # census age groups count age on the 31 August before the census (DfE convention)
         aug31 = self.clock.day(dt.date(self.academic_year, 8, 31))
+        age_choice = {band: cumulative(w) for band, w in start_age_weights(p).items()}
         for (band, setting), n in sorted(joint.items()):
-            ages = AGES_IN_BAND[band]
             for _ in range(n):
-                age = ages[rng.index(len(ages))] + rng.u()
+                age = rng.choice(*age_choice[band]) + rng.u()
                 birth = aug31 - age * 365.25
                 child = Child(self, birth, cohort_of(self.clock.date(birth)),
                               self.draw_need(rng), PLAN)
@@ -284,7 +286,7 @@ class SendModel(mesa.Model):
             child.request_day = request_day
             child.entry_route = "assessment_in_progress"
             self.enter(child, "assessment_in_progress")
-            self.env.process(assess(self, child))
+            self.env.process(assess(self, child, backlog=True))
 
     # -- calendar ------------------------------------------------------------------------------
     def _finance_start(self) -> dt.date:
@@ -448,6 +450,26 @@ class SendModel(mesa.Model):
         for band, n in zip(AGE_BANDS, self._age_band_counts()):
             snap[f"age_{band}"] = n
         return snap
+
+
+def start_age_weights(p: Parameters) -> dict[str, dict[int, float]]:
+    """Relative numbers of plan holders at each single year of age within a census age band.
+
+    The census gives bands only. Within a band the start population follows the survival the
+    parameters imply: a 19-year-old at the census has already passed the age-19 transfer, so
+    age 19 is thinned by the average share that ceases there (`phase_transfer.into_post19`);
+    within 20-25 each year is thinned by the review ceasing of that band. Other ages are even.
+    """
+    post19 = p.phase_transfer.into_post19
+    cease_at_19 = [sum(v for k, v in shares.items() if k.startswith("cease_"))
+                   for shares in post19.values()]
+    survive_19 = 1.0 - (sum(cease_at_19) / len(cease_at_19) if cease_at_19 else 0.0)
+    review_cease_20 = sum(m.get("20_25", 0.0) for m in p.reviews.cease_at_review.values())
+    weights = {band: {a: 1.0 for a in ages} for band, ages in AGES_IN_BAND.items()}
+    weights["16_19"][19] = survive_19
+    for a in weights["20_25"]:
+        weights["20_25"][a] = survive_19 * (1.0 - review_cease_20) ** (a - 20)
+    return weights
 
 
 def simulate(params: Parameters, seed: np.random.SeedSequence | int, years: float = 8.0):

@@ -154,6 +154,10 @@ class Assessment:
     drafting_weeks_mode: float = _f(kind="nonneg", doc="Most common drafting time, weeks.")
     drafting_weeks_max: float = _f(kind="nonneg", doc="Slowest drafting time, weeks.")
     no_to_issue: float = _f(kind="prob", doc="Probability an assessment ends without a plan.")
+    ep_priority_share: float = _f(
+        default=0.0, kind="prob",
+        doc="Share of assessments whose EP advice is taken ahead of the queue (fast-tracked); "
+            "the rest wait first come, first served.")
     in_progress_at_start: int = _f(
         default=0, kind="nonneg",
         doc="Assessments already agreed and waiting for or in EP advice at the start date.")
@@ -298,6 +302,19 @@ class StartState:
 
 
 @dataclass(frozen=True, kw_only=True)
+class UncertainParameter:
+    """A parameter whose value is not known exactly: each replication draws it once from a
+    triangular distribution (low, mode, high), so intervals carry parameter uncertainty too."""
+
+    key: str = _f(doc="Dotted path of a numeric parameter, e.g. 'assessment.in_progress_at_start' "
+                      "or 'assessment.ep_capacity_changes[0].per_month'.")
+    low: float = _f(doc="Lowest value.")
+    mode: float = _f(doc="Most likely value.")
+    high: float = _f(doc="Highest value.")
+    source: str = _f(default="", doc="Why this range.")
+
+
+@dataclass(frozen=True, kw_only=True)
 class Parameters:
     """Everything one council's simulation needs. Immutable; change with `replace`."""
 
@@ -314,6 +331,8 @@ class Parameters:
     ceasing: Ceasing
     transfers_in: TransfersIn
     finance: Finance
+    uncertainty: tuple[UncertainParameter, ...] = _f(
+        default=(), doc="Parameters drawn once per replication (parameter uncertainty).")
 
     # -- construction ------------------------------------------------------------------------
     @classmethod
@@ -359,16 +378,38 @@ class Parameters:
         ``p.replace(**{"decide_to_assess.no_to_assess": 0.25})``."""
         data = self.to_dict()
         for dotted, value in changes.items():
-            node = data
-            *parents, leaf = dotted.split(".")
-            for key in parents:
-                if key not in node or not isinstance(node[key], dict):
-                    raise ParameterError([f"{dotted}: no such parameter"])
-                node = node[key]
-            if leaf not in node:
-                raise ParameterError([f"{dotted}: no such parameter"])
+            node, leaf = _locate(data, dotted)
             node[leaf] = _unbuild_value(value)
         return Parameters.from_dict(data)
+
+    def value_at(self, dotted: str):
+        """The value at a dotted path (``'assessment.ep_capacity_changes[0].per_month'``)."""
+        node, leaf = _locate(self.to_dict(), dotted)
+        return node[leaf]
+
+
+def _locate(data: dict, dotted: str):
+    """(container, key) of a dotted path with optional [i] list indexes, or ParameterError."""
+    parts: list = []
+    for part in dotted.split("."):
+        name, _, rest = part.partition("[")
+        parts.append(name)
+        while rest:
+            idx, _, rest = rest.partition("]")
+            if not idx.isdigit():
+                raise ParameterError([f"{dotted}: '[{idx}]' is not a list index"])
+            parts.append(int(idx))
+            rest = rest.lstrip("[")
+    node = data
+    for key in parts[:-1]:
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            raise ParameterError([f"{dotted}: no such parameter"]) from None
+    leaf = parts[-1]
+    if isinstance(node, dict) and leaf in node or isinstance(node, list) and isinstance(leaf, int) and leaf < len(node):
+        return node, leaf
+    raise ParameterError([f"{dotted}: no such parameter"])
 
 
 # -- generic build / unbuild ------------------------------------------------------------------
@@ -715,6 +756,27 @@ def _check_semantics(p: Parameters, problems: list[str]) -> None:
         if total > 1.0 + 1e-9:
             problems.append(f"reviews.cease_at_review: probabilities for {band} sum to {total:.3f} "
                             "(allowed: at most 1)")
+    for i, u in enumerate(p.uncertainty):
+        k = f"uncertainty[{i}]"
+        if not u.low <= u.mode <= u.high:
+            problems.append(f"{k}: must satisfy low <= mode <= high (got {u.low}, {u.mode}, {u.high})")
+        try:
+            current = p.value_at(u.key)
+        except ParameterError:
+            problems.append(f"{k}.key: '{u.key}' is not a parameter")
+            continue
+        if isinstance(current, bool) or not isinstance(current, (int, float)):
+            problems.append(f"{k}.key: '{u.key}' is not a number, so it cannot be drawn")
+            continue
+        for end in (u.low, u.high):   # both ends must give valid parameters
+            data = p.to_dict()
+            data["uncertainty"] = []       # check this one value alone (and do not recurse)
+            node, leaf = _locate(data, u.key)
+            node[leaf] = int(round(end)) if isinstance(current, int) else float(end)
+            try:
+                Parameters.from_dict(data)
+            except ParameterError as exc:
+                problems.append(f"{k}: {u.key} = {end} is not allowed ({exc.problems[0]})")
     f = p.finance
     for label in list(f.hnb_income_gbp) + list(f.schools_block_transfer_gbp) + list(f.la_contribution_gbp) + [f.price_base_fy]:
         if not _is_fy(label):

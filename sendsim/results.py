@@ -180,4 +180,5 @@ def provenance(params, seed, model=None) -> dict:
     if model is not None:
         out["end_date"] = model.end_date.isoformat()
         out["request_trend_drawn"] = model.request_trend
+        out["parameters_drawn"] = dict(model.parameter_draws)
     return out

@@ -45,7 +45,8 @@ def _run_chunk(params: Parameters, seeds: list, years: float, first_rep: int) ->
     for i, seed in enumerate(seeds):
         r = simulate(params, seed, years)
         out.append({name: getattr(r, name).assign(rep=first_rep + i) for name in TABLES}
-                   | {"request_trend": r.provenance.get("request_trend_drawn")})
+                   | {"request_trend": r.provenance.get("request_trend_drawn"),
+                      "parameters_drawn": r.provenance.get("parameters_drawn", {})})
         del r
         gc.collect()   # garbage from one replication slows the next by ~40% (engineering notes)
     return out
@@ -87,7 +88,8 @@ def run_replications(params: Parameters, reps: int, seed: int, years: float = 8.
     tables = {name: pd.concat([r[name] for r in ordered], ignore_index=True) for name in TABLES}
     prov = provenance(params, seed)
     prov.update({"reps": reps, "years": years, "seed": {"root": int(seed)},
-                 "request_trend_by_rep": [r["request_trend"] for r in ordered]})
+                 "request_trend_by_rep": [r["request_trend"] for r in ordered],
+                 "parameters_drawn_by_rep": [r["parameters_drawn"] for r in ordered]})
     return Ensemble(**tables, provenance=prov)
 
 

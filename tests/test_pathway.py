@@ -191,3 +191,17 @@ def test_nobody_holds_a_plan_past_25(params):
     m.run()
     ages = np.array([(m.now - c.birth_day) / 365.25 for c in m.plan_holders])
     assert ages.max() < 25 + 31 / 365.25 + 1e-9      # checked monthly
+
+
+def test_fast_tracked_assessments_beat_the_backlog(council_dict):
+    """With a long queue, only fast-tracked assessments can be issued within 20 weeks."""
+    council_dict["assessment"]["ep_advices_per_month"] = 1.5
+    council_dict["assessment"]["in_progress_at_start"] = 40
+    shares = {}
+    for share in (0.0, 0.3):
+        council_dict["assessment"]["ep_priority_share"] = share
+        r = simulate(Parameters.from_dict(council_dict), 21, years=3)
+        new = r.plans_issued[r.plans_issued["request_day"] >= 0]
+        shares[share] = (new["weeks_to_issue"] <= 20).mean()
+    assert shares[0.0] < 0.05
+    assert shares[0.3] > 0.1     # fast-tracked plans are issued on time despite the queue

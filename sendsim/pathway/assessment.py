@@ -33,11 +33,15 @@ def ehcna_request(model, child, delay: float):
     yield from assess(model, child)
 
 
-def assess(model, child):
-    """EP advice on the EP service's capacity, then drafting, then the decision to issue."""
+def assess(model, child, backlog: bool = False):
+    """EP advice on the EP service's capacity, then drafting, then the decision to issue.
+
+    A share of new assessments is fast-tracked ahead of the queue (`ep_priority_share`);
+    assessments already in the backlog at the start wait their turn."""
     a = model.params.assessment
     rng = model.streams["assessment"]
-    with model.ep_service.request() as turn:
+    fast = rng.u() < a.ep_priority_share and not backlog
+    with model.ep_service.request(priority=0 if fast else 1) as turn:
         yield turn
         yield model.env.timeout(model.ep_service.hold_days)
     drafting_days = DAYS_PER_WEEK * rng.triangular(a.drafting_weeks_min, a.drafting_weeks_mode,
