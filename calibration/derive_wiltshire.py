@@ -763,12 +763,16 @@ def derive_reviews(data, la, by_age: dict[str, int], transition: dict[str, float
     src.add("reviews.reviews_per_month", f"assumption: reviews due at the start ({plans} plans + "
             f"{by_age['under_5']} under-5s reviewed twice)/12 = {due:.0f}, plus "
             f"{REVIEW_CAPACITY_MARGIN:.0%}")
-    src.add("reviews.reviews_capacity_changes", "assumption: none, casework capacity stays "
-            "as at the start (the seeds give no figures for SEN caseworkers)")
+    src.add("reviews.reviews_capacity_changes", "assumption: no dated changes (the seeds give "
+            "no figures for SEN caseworkers)")
+    src.add("reviews.capacity_follows_caseload", "assumption: 1.0, the casework team grows in "
+            "proportion to the plans it holds, so that reviews stay about as timely as at the "
+            "start; 0 would hold the team fixed while the caseload grows (a scenario choice)")
     step_up, step_down = derive_step_rates(data, la, src)
     cease, counts = derive_cease_at_review(data, la, by_age, transition, src)
     return ({"interval_months": 12.0, "under5_interval_months": 6.0,
-             "reviews_per_month": r(capacity, 1), "step_down": step_down, "step_up": step_up,
+             "reviews_per_month": r(capacity, 1), "capacity_follows_caseload": 1.0,
+             "step_down": step_down, "step_up": step_up,
              "cease_at_review": cease}, counts)
 
 

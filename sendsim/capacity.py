@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 
@@ -22,11 +23,25 @@ from .calendar import DAYS_PER_MONTH, DAYS_PER_WEEK
 from .codes import CAPACITY_SETTINGS
 
 
+class _InsortQueue(list):
+    """SimPy's sorted request queue, kept sorted by insertion (O(log n) search) rather than by
+    re-sorting the whole list on every request; equal keys keep arrival order."""
+
+    def __init__(self, maxlen=None):
+        super().__init__()
+        self.maxlen = maxlen
+
+    def append(self, item) -> None:
+        bisect.insort_right(self, item, key=lambda e: e.key)
+
+
 class Team(simpy.PriorityResource):
     """Workers who each hold one piece of work for `hold_days`; throughput set per month.
 
     Requests with a lower `priority` number are served first (first come, first served within
     a priority), e.g. assessments a service fast-tracks past its backlog."""
+
+    PutQueue = _InsortQueue
 
     def __init__(self, env: simpy.Environment, per_month: float, hold_days: float):
         self.hold_days = hold_days
@@ -78,7 +93,7 @@ class Places:
         """A place nobody is queueing for. A place just vacated is owed to the first in the
         queue even before SimPy processes the vacancy, so queued requests are counted."""
         c = self.free[setting]
-        return c.level >= 1 + sum(g.amount for g in c.get_queue)
+        return c.level >= 1 + len(c.get_queue)     # every request here is for one place
 
     def take_now(self, setting: str) -> None:
         """Occupy a free place (caller checked `has_free`)."""

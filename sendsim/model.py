@@ -259,6 +259,8 @@ class SendModel(mesa.Model):
         a = p.assessment
         self.ep_service = Team(self.env, a.ep_advices_per_month, a.ep_advice_weeks * DAYS_PER_WEEK)
         self.reviews = ReviewBacklog(p.reviews.reviews_per_month)
+        self._review_base = p.reviews.reviews_per_month
+        self._start_caseload = len(self.plan_holders)
         for child in self.plan_holders:
             self.reviews.schedule(child.next_review, child)
         sen_support.start_sen_support(self)
@@ -330,7 +332,7 @@ class SendModel(mesa.Model):
         for c in p.assessment.ep_capacity_changes:
             items.append((self.clock.day(c.date), 4, lambda c=c: self.ep_service.set_throughput(c.per_month)))
         for c in p.reviews.reviews_capacity_changes:
-            items.append((self.clock.day(c.date), 4, lambda c=c: setattr(self.reviews, "per_month", c.per_month)))
+            items.append((self.clock.day(c.date), 4, lambda c=c: self._set_review_capacity(c.per_month)))
         for c in p.placement.place_changes:
             items.append((self.clock.day(c.date), 4, lambda c=c: self._change_places(c)))
         for pay in p.finance.safety_valve_payments:
@@ -347,8 +349,19 @@ class SendModel(mesa.Model):
             if 0 <= day < self.end_day:
                 self._at(day, fn)
 
+    def _set_review_capacity(self, per_month: float) -> None:
+        self._review_base = per_month
+        self._scale_review_capacity()
+
+    def _scale_review_capacity(self) -> None:
+        """Casework capacity, grown with the caseload as far as the parameter says."""
+        follow = self.params.reviews.capacity_follows_caseload
+        growth = len(self.plan_holders) / self._start_caseload - 1.0 if self._start_caseload else 0.0
+        self.reviews.per_month = self._review_base * max(0.0, 1.0 + follow * growth)
+
     def _month_demand(self, start: float, end: float) -> None:
         months = (end - start) / (365.25 / 12)
+        self._scale_review_capacity()
         requests.generate_requests(self, start, end)
         leaving.transfers_in(self, start, end)
         sen_support.monthly_flows(self, months)
@@ -409,7 +422,9 @@ class SendModel(mesa.Model):
         holders = self.plan_holders
         out = [0] * len(AGE_BANDS)
         if len(holders):
-            aug31 = self.clock.day(dt.date(self.academic_year, 8, 31))
+            # the latest 31 August (on 1 September that is yesterday, even before the
+            # September transitions have advanced the academic year)
+            aug31 = self.clock.day(dt.date(academic_year_start(self.date()), 8, 31))
             ages = (aug31 - holders.birth_days()) / 365.25
             idx = np.searchsorted(np.array([5.0, 11.0, 16.0, 20.0]), ages, side="right")
             out = np.bincount(idx, minlength=len(AGE_BANDS)).tolist()
@@ -437,6 +452,7 @@ class SendModel(mesa.Model):
         r["ep_in_progress"] = lambda m: m.ep_service.count
         r["ep_advices_per_month_capacity"] = lambda m: m.ep_service.per_month
         r["reviews_overdue"] = lambda m: m.reviews.overdue(m.now, reviews.is_current)
+        r["reviews_per_month_capacity"] = lambda m: m.reviews.per_month
         for s in CAPACITY_SETTINGS:
             r[f"places_{s}"] = lambda m, s=s: m.places.total[s]
             r[f"waiting_for_{s}"] = lambda m, s=s: m.places.waiting(s)

@@ -201,6 +201,10 @@ class Reviews:
     reviews_per_month: float = _f(kind="nonneg", doc="Reviews the casework team completes a month.")
     reviews_capacity_changes: tuple[CapacityChange, ...] = _f(
         default=(), doc="Dated changes to reviews per month.")
+    capacity_follows_caseload: float = _f(
+        default=0.0, kind="prob",
+        doc="How far the casework team grows with the caseload: 0 = a fixed team, 1 = reviews "
+            "per month grow in proportion to plans held (checked monthly).")
     step_down: FrozenMap = _f(
         kind="probmap",
         doc="Setting -> probability a review moves the child one step down "

@@ -39,9 +39,16 @@ class Recorder:
         self.plans_issued: list[tuple] = []       # (child id, request day, issue day, age, need)
         self.entries: list[tuple] = []            # (child id, day, route)
         self.exits: list[tuple] = []              # (child id, day, route)
+        self._last, self._span = 0, (float("inf"), float("-inf"))
 
     def month_of(self, t: float) -> int:
-        return max(0, bisect.bisect_right(self.month_starts, t) - 1)
+        lo, hi = self._span            # most flows fall in the month last looked up
+        if lo <= t < hi:
+            return self._last
+        i = max(0, bisect.bisect_right(self.month_starts, t) - 1)
+        self._last = i
+        self._span = (self.month_starts[i], self.month_starts[i + 1] if i + 1 < len(self.month_starts) else float("inf"))
+        return i
 
     def flow(self, t: float, name: str, n: float = 1.0) -> None:
         """Count `n` of flow `name` (one of FLOWS) in the month of time t."""

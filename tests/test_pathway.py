@@ -205,3 +205,17 @@ def test_fast_tracked_assessments_beat_the_backlog(council_dict):
         shares[share] = (new["weeks_to_issue"] <= 20).mean()
     assert shares[0.0] < 0.05
     assert shares[0.3] > 0.1     # fast-tracked plans are issued on time despite the queue
+
+
+def test_casework_capacity_can_follow_the_caseload(council_dict):
+    council_dict["transfers_in"]["per_month"] = 30.0       # the caseload grows fast
+    for follow in (0.0, 1.0):
+        council_dict["reviews"]["capacity_follows_caseload"] = follow
+        r = simulate(Parameters.from_dict(council_dict), 22, years=2)
+        m = r.monthly
+        ratio = m["reviews_per_month_capacity"].iloc[-1] / m["reviews_per_month_capacity"].iloc[1]
+        growth = m["caseload"].iloc[-1] / m["caseload"].iloc[0]
+        if follow == 0.0:
+            assert ratio == 1.0
+        else:
+            assert ratio == pytest.approx(growth, rel=0.05)

@@ -14,14 +14,15 @@ from ..population import PLAN
 from .placement import STEP_DOWN, STEP_UP, place
 
 
-def interval_days(model, child) -> float:
+def interval_days(model, child, now: float) -> float:
     r = model.params.reviews
-    months = r.under5_interval_months if child.age(model.now) < 5 else r.interval_months
+    months = r.under5_interval_months if child.age(now) < 5 else r.interval_months
     return months * 365.25 / 12
 
 
 def schedule_first(model, child) -> None:
-    child.next_review = model.env.now + interval_days(model, child)
+    now = model.env.now
+    child.next_review = now + interval_days(model, child, now)
     model.reviews.schedule(child.next_review, child)
 
 
@@ -31,8 +32,13 @@ def is_current(child, due_day: float) -> bool:
 
 def weekly_reviews(model) -> None:
     """Hold this week's reviews."""
-    for due_day, child in model.reviews.due(model.now, is_current):
-        annual_review(model, child, due_day)
+    now = model.env.now
+    held = model.reviews.due(now, is_current)
+    late = sum(1 for due_day, _ in held if now - due_day > 28)
+    model.recorder.flow(now, "reviews_held", len(held))
+    model.recorder.flow(now, "reviews_late", late)
+    for due_day, child in held:
+        annual_review(model, child, now)
 
 
 def cease_thresholds(cease_at_review) -> list[list[tuple[float, str]]]:
@@ -48,17 +54,14 @@ def cease_thresholds(cease_at_review) -> list[list[tuple[float, str]]]:
     return out
 
 
-def annual_review(model, child, due_day: float) -> None:
+def annual_review(model, child, now: float) -> None:
     r = model.params.reviews
     rng = model.streams["reviews"]
-    now = model.env.now
-    model.recorder.flow(now, "reviews_held")
-    if now - due_day > 28:
-        model.recorder.flow(now, "reviews_late")
     # exactly two draws per review, whatever the outcome, so that scenarios compared with
     # common random numbers stay aligned review by review
     u_cease, u_step = rng.u(), rng.u()
-    for threshold, reason in model.review_cease_thresholds[age_band_index(child.age(now))]:
+    age = child.age(now)
+    for threshold, reason in model.review_cease_thresholds[age_band_index(age)]:
         if u_cease < threshold:
             model.cease(child, reason)
             return
@@ -73,5 +76,5 @@ def annual_review(model, child, due_day: float) -> None:
     elif child.waiting_for is None and p_down <= u_step < p_down + p_up:
         model.recorder.flow(now, "step_ups")   # a decision to step up: the child may wait
         place(model, child, STEP_UP[setting])
-    child.next_review = now + interval_days(model, child)
+    child.next_review = now + (r.under5_interval_months if age < 5 else r.interval_months) * 365.25 / 12
     model.reviews.schedule(child.next_review, child)
