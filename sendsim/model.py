@@ -35,7 +35,7 @@ from .pathway import leaving, requests, reviews, sen_support, transitions
 from .pathway.assessment import assess
 from .pathway.placement import cancel_wait, place, setting_at_issue
 from .population import (AGES_IN_BAND, ASSESSING, GONE, PLAN, REFUSED, SEN_SUPPORT, Child,
-                         IndexedBag, PlanHolders, start_joint_table)
+                         PlanHolders, start_joint_table)
 from .recorder import Recorder
 from .streams import Streams, cumulative
 from .uncertainty import draw_parameters
@@ -83,7 +83,7 @@ class SendModel(mesa.Model):
         self.recorder = Recorder(self.month_starts)
 
         # registries
-        self.sen_support_by_cohort: dict[int, IndexedBag] = {}
+        self.sen_support_by_cohort: dict[int, sen_support.SenSupportYearGroup] = {}
         self.plan_holders = PlanHolders()
         self.counts: dict[str, int] = {s: 0 for s in SETTINGS}
         self.plans_by_need: dict[str, int] = {n: 0 for n in NEEDS}
@@ -156,11 +156,11 @@ class SendModel(mesa.Model):
     def draw_need(self, stream) -> str:
         return stream.choice(self._need_cum, self._need_names)
 
-    def sen_support_of(self, cohort: int) -> IndexedBag:
-        bag = self.sen_support_by_cohort.get(cohort)
-        if bag is None:
-            bag = self.sen_support_by_cohort[cohort] = IndexedBag()
-        return bag
+    def sen_support_of(self, cohort: int) -> "sen_support.SenSupportYearGroup":
+        group = self.sen_support_by_cohort.get(cohort)
+        if group is None:
+            group = self.sen_support_by_cohort[cohort] = sen_support.SenSupportYearGroup()
+        return group
 
     # -- entering and leaving ------------------------------------------------------------------
     def enter(self, child: Child, route: str) -> None:
@@ -187,7 +187,8 @@ class SendModel(mesa.Model):
         ncy_ = self.academic_year - child.cohort - 5
         if 0 <= ncy_ <= 11:
             child.status = SEN_SUPPORT
-            self.sen_support_of(child.cohort).add(child)
+            self.sen_support_of(child.cohort).named.add(child)
+            self.recorder.flow(self.now, "sen_support_returned")
             return
         self.leave(child, decision)
 

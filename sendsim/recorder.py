@@ -26,6 +26,8 @@ FLOWS: tuple[str, ...] = (
     "phase_transfer_into_reception", "phase_transfer_into_secondary",
     "phase_transfer_into_post16", "phase_transfer_into_post19",
     "income_safety_valve", "safety_valve_paid", "safety_valve_withheld_gbp",
+    "sen_support_start", "sen_support_identified", "sen_support_exits", "sen_support_requested",
+    "sen_support_returned", "sen_support_left_school",
 )
 
 

@@ -89,3 +89,15 @@ def test_invariants_hold(case):
         f"ceased_{x}" for x in ("max_age", "needs_met", "he", "employ", "transfer", "no_engage",
                                  "moved_outside_eng", "deceased")}
     assert set(routes) <= known, set(routes) - known
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=parameter_sets())
+def test_sen_support_pupils_are_accounted_for(case):
+    """Each month: stock + identified - needs met - requested + returned - left school = next."""
+    params, seed = case
+    m = simulate(params, seed, years=2.5).monthly
+    change = (m["sen_support_identified"] - m["sen_support_exits"] - m["sen_support_requested"]
+              + m["sen_support_returned"] - m["sen_support_left_school"])
+    assert (m["sen_support"].iloc[1:].to_numpy() == (m["sen_support"] + change).iloc[:-1].to_numpy()).all()
+    assert m["sen_support_start"].iloc[0] == m["sen_support"].iloc[0]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ..population import REQUESTED, SEN_SUPPORT, Child
 from .assessment import ehcna_request
+from .sen_support import take_one
 
 
 def trend_multiplier(model, t: float) -> float:
@@ -46,14 +47,18 @@ def requester(model, age: int, when: float) -> Child:
     rng = model.streams["requests"]
     birth, cohort = model.birth_at_age(age, when, rng)
     ncy_ = model.academic_year - cohort - 5
-    if 0 <= ncy_ <= 11 and rng.u() < model.params.requests.from_sen_support:
-        bag = model.sen_support_by_cohort.get(cohort)
-        if bag:
-            child = bag.at(rng.index(len(bag)))
-            bag.discard(child)
+    from_support = 0 <= ncy_ <= 11 and rng.u() < model.params.requests.from_sen_support
+    group = model.sen_support_by_cohort.get(cohort) if from_support else None
+    if group:
+        model.recorder.flow(when, "sen_support_requested")
+        child = take_one(model, group, rng)
+        if child is not None:
             return child
+        birth = model.birth_in_cohort(cohort, rng)      # a counted pupil becomes a child now
+        route = "sen_support_request"
+    else:
+        route = "early_years_request" if age < 4 else ("post16_request" if age >= 16 else "new_request")
     child = Child(model, birth, cohort, model.draw_need(rng), REQUESTED)
-    route = "early_years_request" if age < 4 else ("post16_request" if age >= 16 else "new_request")
     child.entry_route = route
     model.enter(child, route)
     return child

@@ -5,22 +5,31 @@ census share): each month, pupils whose needs are met leave (a monthly hazard), 
 are identified to make good the year group's shortfall against that share (pupils requested for
 an assessment, those leaving at the end of Year 11 and new reception cohorts are replaced the
 same way). A scenario changes identification by changing the prevalence.
+
+Each year group's SEN support pupils are of two kinds. Pupils never yet requested for carry no
+state beyond their year group, so they are counted (`unnamed`) and become individual children
+(Mesa agents, with a birth date in the year group and a primary need) at the moment a request
+is made for them; creating and removing some 40,000 agents that never enter the statutory
+pathway cost a quarter of a replication's time. Pupils with a history (refused an assessment or
+a plan, back on SEN support) stay individual agents (`named`).
 """
 
 from __future__ import annotations
 
-from ..population import SEN_SUPPORT, Child, IndexedBag
+from ..population import IndexedBag
 
 
-def add_pupil(model, cohort: int, route: str) -> Child:
-    """A new SEN support pupil of a cohort."""
-    rng = model.streams["sen_support"]
-    birth = model.birth_in_cohort(cohort, rng)
-    child = Child(model, birth, cohort, model.draw_need(rng), SEN_SUPPORT)
-    child.entry_route = route
-    model.enter(child, route)
-    model.sen_support_of(cohort).add(child)
-    return child
+class SenSupportYearGroup:
+    """The SEN support pupils of one academic cohort."""
+
+    __slots__ = ("unnamed", "named")
+
+    def __init__(self, unnamed: int = 0):
+        self.unnamed = unnamed
+        self.named: IndexedBag = IndexedBag()
+
+    def __len__(self) -> int:
+        return self.unnamed + len(self.named)
 
 
 def start_sen_support(model) -> None:
@@ -28,10 +37,21 @@ def start_sen_support(model) -> None:
     p = model.params.sen_support
     for ncy_ in range(12):
         cohort = model.academic_year - ncy_ - 5
-        pupils = model.pupils_in_ncy(ncy_)
-        n = int(round(p.prevalence_by_ncy[ncy_] * pupils))
-        for _ in range(n):
-            add_pupil(model, cohort, "start")
+        n = int(round(p.prevalence_by_ncy[ncy_] * model.pupils_in_ncy(ncy_)))
+        model.sen_support_of(cohort).unnamed += n
+        model.recorder.flow(model.now, "sen_support_start", n)
+
+
+def take_one(model, group: SenSupportYearGroup, stream):
+    """Remove one pupil picked uniformly from the year group: a named child, or None for one of
+    the counted pupils (the caller makes them a child if it needs one)."""
+    i = stream.index(len(group))
+    if i < len(group.named):
+        child = group.named.at(i)
+        group.named.discard(child)
+        return child
+    group.unnamed -= 1
+    return None
 
 
 def monthly_flows(model, months: float) -> None:
@@ -39,25 +59,27 @@ def monthly_flows(model, months: float) -> None:
     p = model.params.sen_support
     rng = model.streams["sen_support"]
     exit_p = min(1.0, p.exit_rate_per_month * months)
+    now = model.now
     for ncy_ in range(12):
         cohort = model.academic_year - ncy_ - 5
-        bag = model.sen_support_of(cohort)
-        for _ in range(rng.binomial(len(bag), exit_p)):
-            child = bag.at(rng.index(len(bag)))
-            bag.discard(child)
-            model.leave(child, "sen_support_needs_met")
-        shortfall = p.prevalence_by_ncy[ncy_] * model.pupils_in_ncy(ncy_) - len(bag)
-        for _ in range(rng.poisson(max(0.0, shortfall) * min(1.0, months))):
-            add_pupil(model, cohort, "identified")
+        group = model.sen_support_of(cohort)
+        exits = rng.binomial(len(group), exit_p)
+        for _ in range(exits):
+            child = take_one(model, group, rng)
+            if child is not None:
+                model.leave(child, "sen_support_needs_met")
+        shortfall = p.prevalence_by_ncy[ncy_] * model.pupils_in_ncy(ncy_) - len(group)
+        identified = rng.poisson(max(0.0, shortfall) * min(1.0, months))
+        group.unnamed += identified
+        model.recorder.flow(now, "sen_support_exits", exits)
+        model.recorder.flow(now, "sen_support_identified", identified)
 
 
 def end_of_year11(model) -> None:
     """On 1 September the cohort moving into Year 12 leaves school-age SEN support."""
-    cohort = model.academic_year - 12 - 5
-    bag = model.sen_support_by_cohort.pop(cohort, IndexedBag())
-    for child in bag:
-        model.leave(child, "sen_support_left_school")
-    # cohorts older than that are empty already; drop any stragglers defensively
-    for old in [c for c in model.sen_support_by_cohort if c < cohort]:
-        for child in model.sen_support_by_cohort.pop(old):
+    year12 = model.academic_year - 12 - 5
+    for cohort in [c for c in model.sen_support_by_cohort if c <= year12]:
+        group = model.sen_support_by_cohort.pop(cohort)
+        model.recorder.flow(model.now, "sen_support_left_school", len(group))
+        for child in group.named:
             model.leave(child, "sen_support_left_school")
