@@ -47,7 +47,7 @@ def write_ensemble(ens, out: Path, summary_table, summary_text: str, chart=None,
         return lambda p: df.to_csv(p, index=False)
 
     writers = {f"{name}.csv": csv(getattr(ens, name))
-               for name in ("monthly", "census", "calendar_year", "financial_year", "plans_issued")}
+               for name in ens.NAMES}
     writers["summary.csv"] = csv(summary_table)
     writers["summary.txt"] = lambda p: p.write_text(summary_text + "\n", encoding="utf-8")
     writers["provenance.json"] = lambda p: p.write_text(

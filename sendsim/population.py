@@ -119,16 +119,6 @@ class Child(mesa.Agent):
         return int((t - self.birth_day) / 365.25)
 
 
-def largest_remainder(shares: dict[str, float], total: int) -> dict[str, int]:
-    """Round shares of `total` to whole numbers that add up to `total` exactly."""
-    raw = {k: v * total for k, v in shares.items()}
-    floors = {k: math.floor(v) for k, v in raw.items()}
-    short = total - sum(floors.values())
-    for k in sorted(raw, key=lambda k: (-(raw[k] - floors[k]), k))[:short]:
-        floors[k] += 1
-    return floors
-
-
 def start_joint_table(by_setting: dict[str, float], by_band: dict[str, float],
                       iterations: int = 200) -> dict[tuple[str, str], int]:
     """Children by (age band, setting) matching both census margins exactly.

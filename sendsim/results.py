@@ -34,13 +34,23 @@ DFE_CASELOAD_COLUMNS = {
 
 
 @dataclass
-class RunResult:
+class Tables:
+    """The output tables (of one run, or of many stacked with a `rep` column)."""
+
     monthly: pd.DataFrame
     census: pd.DataFrame
     calendar_year: pd.DataFrame
     financial_year: pd.DataFrame
     plans_issued: pd.DataFrame
     provenance: dict = field(default_factory=dict)
+
+    NAMES = ("monthly", "census", "calendar_year", "financial_year", "plans_issued")
+
+
+@dataclass
+class RunResult(Tables):
+    """One replication's tables, with its entry and exit logs (for conservation checks)."""
+
     entries: list = field(default_factory=list, repr=False)
     exits: list = field(default_factory=list, repr=False)
     present_ids: list = field(default_factory=list, repr=False)

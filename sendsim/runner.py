@@ -11,29 +11,22 @@ from __future__ import annotations
 import gc
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 from tqdm.auto import tqdm
 
 from .model import simulate
 from .parameters import Parameters
-from .results import RunResult, provenance
+from .results import RunResult, Tables, provenance
 from .streams import replication_seeds
 
-TABLES = ("monthly", "census", "calendar_year", "financial_year", "plans_issued")
+TABLES = Tables.NAMES
 
 
 @dataclass
-class Ensemble:
+class Ensemble(Tables):
     """The tables of all replications, stacked, each row tagged with its `rep`."""
-
-    monthly: pd.DataFrame
-    census: pd.DataFrame
-    calendar_year: pd.DataFrame
-    financial_year: pd.DataFrame
-    plans_issued: pd.DataFrame
-    provenance: dict = field(default_factory=dict)
 
     @property
     def reps(self) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gzip
 import math
-import os
 from pathlib import Path
 
 import numpy as np
@@ -24,19 +23,7 @@ from sendsim.data import (DataDirError, DataFileError, dfe, files, finance, find
 WILTSHIRE = "E06000054"
 
 
-def _shared_data_dir() -> Path | None:
-    env = os.environ.get("SENDSIM_DATA")
-    candidates = ([Path(env)] if env else []) + [Path(__file__).resolve().parents[2] / "shared" / "data"]
-    return next((p for p in candidates if p.is_dir()), None)
-
-
-@pytest.fixture(scope="module")
-def shared_data() -> Path:
-    path = _shared_data_dir()
-    if path is None:
-        pytest.skip("shared data not available: no ../shared/data beside the repository and "
-                    "SENDSIM_DATA unset")
-    return path
+# `shared_data` (the published statistics, or skip with a reason) comes from conftest.py
 
 
 # -- always run: tiny fixture files ---------------------------------------------------------

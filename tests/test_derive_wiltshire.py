@@ -8,7 +8,6 @@ not share code with the derivation they check.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -26,19 +25,7 @@ SHIPPED = REPO / "sendsim" / "councils" / "wiltshire.toml"
 WILTSHIRE = "E06000054"
 
 
-def _shared_data_dir() -> Path | None:
-    env = os.environ.get("SENDSIM_DATA")
-    candidates = ([Path(env)] if env else []) + [Path(__file__).resolve().parents[2] / "shared" / "data"]
-    return next((p for p in candidates if p.is_dir()), None)
-
-
-@pytest.fixture(scope="module")
-def shared_data() -> Path:
-    path = _shared_data_dir()
-    if path is None:
-        pytest.skip("shared data not available: no ../shared/data beside the repository and "
-                    "SENDSIM_DATA unset")
-    return path
+# `shared_data` (the published statistics, or skip with a reason) comes from conftest.py
 
 
 @pytest.fixture(scope="module")
