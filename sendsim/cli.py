@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="Simulate a council (the built-in default if no --params) "
                                      "and summarise caseload, requests, timeliness and deficit.",
-                         description="Run replications and print central values with 90%% "
+                         description="Run replications and print central values with 90% "
                                      "prediction intervals; write tables and a chart.")
     run.add_argument("--params", metavar="FILE", help="parameter file (TOML); default: the "
                                                       "built-in council (Wiltshire)")
