@@ -101,3 +101,30 @@ def test_sen_support_pupils_are_accounted_for(case):
               + m["sen_support_returned"] - m["sen_support_left_school"])
     assert (m["sen_support"].iloc[1:].to_numpy() == (m["sen_support"] + change).iloc[:-1].to_numpy()).all()
     assert m["sen_support_start"].iloc[0] == m["sen_support"].iloc[0]
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=parameter_sets())
+def test_ample_ep_capacity_makes_plans_timely(case):
+    """With EP capacity far above demand, 20-week timeliness approaches 100% (the small
+    council's slowest decision + EP advice + drafting is 19 weeks)."""
+    from hypothesis import assume
+    params, seed = case
+    params = params.replace(**{"assessment.ep_advices_per_month": 100_000.0,
+                               "assessment.in_progress_at_start": 0,
+                               "assessment.no_to_issue": 0.0,
+                               "decide_to_assess.no_to_assess": 0.0})
+    plans = simulate(params, seed, years=2).plans_issued
+    assume(len(plans) >= 10)
+    assert (plans["weeks_to_issue"] <= 20).mean() >= 0.99
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=parameter_sets())
+def test_zero_requests_mean_no_new_plans(case):
+    params, seed = case
+    params = params.replace(**{"requests.rate_per_1000_by_age": [0.0] * 26,
+                               "assessment.in_progress_at_start": 0})
+    r = simulate(params, seed, years=2)
+    assert r.monthly["requests"].sum() == 0
+    assert len(r.plans_issued) == 0 and r.monthly["plans_issued"].sum() == 0
