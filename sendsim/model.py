@@ -28,7 +28,7 @@ from simpy.core import URGENT
 from .calendar import (DAYS_PER_WEEK, Clock, academic_year_start, census_date, cohort_of,
                        financial_year, first_of_next_month)
 from .capacity import Places, ReviewBacklog, Team
-from .codes import AGE_BANDS, CAPACITY_SETTINGS, NEEDS, SETTINGS, age_band_index
+from .codes import AGE_BANDS, CAPACITY_SETTINGS, NEEDS, SETTINGS
 from .finance import Ledger
 from .parameters import Parameters
 from .pathway import leaving, requests, reviews, sen_support, transitions

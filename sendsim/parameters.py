@@ -12,7 +12,6 @@ import dataclasses
 import datetime as dt
 import math
 import tomllib
-import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path

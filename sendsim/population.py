@@ -7,7 +7,6 @@ SEN support pupil of a given year group, or every plan holder, costs O(1) per ch
 
 from __future__ import annotations
 
-import math
 from typing import Generic, Iterator, TypeVar
 
 import mesa

@@ -5,7 +5,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from sendsim.codes import AGE_BANDS, CAPACITY_SETTINGS, SETTINGS
+from sendsim.codes import AGE_BANDS, SETTINGS
 from sendsim.model import RunSpec, SendModel, simulate
 from sendsim.parameters import Parameters
 
