@@ -109,8 +109,9 @@ class SendModel(mesa.Model):
 
     def run(self) -> "SendModel":
         # SimPy allocates an event object per step, almost all freed by reference counting; a
-        # higher young-generation threshold stops the cycle collector rescanning them (about
-        # 18% of a replication at the default thresholds). Restored afterwards.
+        # higher young-generation threshold stops the cycle collector rescanning them over and
+        # over (engineering notes: collector work slowed replications markedly). Restored
+        # afterwards. On this machine's noisy timings the gain was not separable from noise.
         thresholds = gc.get_threshold()
         gc.set_threshold(50_000, 50, 100)
         try:
