@@ -188,8 +188,8 @@ class SendModel(mesa.Model):
         rng = self.streams["decide_to_assess"]
         if rng.u() < d.refused_request_again:
             child.status = REFUSED
-            self.env.process(requests.request_again(
-                self, child, rng.exponential(d.request_again_after_months * 365.25 / 12)))
+            self.after(rng.exponential(d.request_again_after_months * 365.25 / 12),
+                       lambda: requests.request_again(self, child))
             return
         ncy_ = self.academic_year - child.cohort - 5
         if 0 <= ncy_ <= 11:
@@ -313,6 +313,11 @@ class SendModel(mesa.Model):
             d = first_of_next_month(d)
         self.month_dates = months
         self.month_starts = [self.clock.day(m) for m in months]
+
+    def after(self, delay: float, fn) -> None:
+        """Call `fn()` `delay` days from now, as an ordinary event (a step of the pathway that
+        needs no process of its own)."""
+        self.env.timeout(delay).callbacks.append(lambda _ev: fn())
 
     def _at(self, day: float, fn) -> None:
         ev = simpy.Event(self.env)

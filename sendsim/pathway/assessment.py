@@ -1,8 +1,9 @@
 """From request to plan: decide_to_assess, assess (EP advice), decide_to_issue.
 
-One SimPy process per request reads like the statutory timetable: a decision within about six
-weeks; if agreed, EP advice queued on the Educational Psychology service's capacity; other
-advice and drafting; then the decision to issue, due 20 weeks after the request. The weeks
+The statutory timetable: a request is decided within about six weeks (`decide_to_assess`, a
+timed callback: a decision needs no waiting of its own); if agreed, one SimPy process per
+assessment waits for EP advice on the Educational Psychology service's capacity, then other
+advice and drafting, then the decision to issue, due 20 weeks after the request. The weeks
 taken are recorded for every plan issued.
 """
 
@@ -14,23 +15,26 @@ from ..population import ASSESSING, PLAN, REFUSED, REQUESTED
 TWENTY_WEEKS_DAYS = 20 * DAYS_PER_WEEK
 
 
-def ehcna_request(model, child, delay: float):
-    """The life of one request, from the day it is made (after `delay` days)."""
-    p = model.params
-    d = p.decide_to_assess
-    rng = model.streams["decide_to_assess"]
-    decision_days = DAYS_PER_WEEK * rng.triangular(d.decision_weeks_min, d.decision_weeks_mode,
-                                                   d.decision_weeks_max)
-    yield model.env.timeout(delay + decision_days)
+def ehcna_request(model, child, delay: float) -> None:
+    """A request made `delay` days from now: its decision falls due about six weeks later."""
+    d = model.params.decide_to_assess
+    decision_days = DAYS_PER_WEEK * model.streams["decide_to_assess"].triangular(
+        d.decision_weeks_min, d.decision_weeks_mode, d.decision_weeks_max)
+    model.after(delay + decision_days, lambda: decide_to_assess(model, child))
+
+
+def decide_to_assess(model, child) -> None:
+    """No to assess (the child goes back to SEN support, is requested for again, or leaves),
+    or start the assessment."""
     if child.status != REQUESTED:   # left the area meanwhile
         return
-    if rng.u() < model.no_to_assess:
+    if model.streams["decide_to_assess"].u() < model.no_to_assess:
         model.recorder.flow(model.now, "no_to_assess")
         model.refused(child, "no_to_assess")
         return
     child.status = ASSESSING
     model.recorder.flow(model.now, "assessments_started")
-    yield from assess(model, child)
+    model.env.process(assess(model, child))
 
 
 def assess(model, child, backlog: bool = False):
@@ -66,4 +70,4 @@ def decide_to_issue(model, child) -> None:
     model.start_plan(child)
 
 
-__all__ = ["ehcna_request", "assess", "decide_to_issue", "PLAN", "REFUSED"]
+__all__ = ["ehcna_request", "decide_to_assess", "assess", "decide_to_issue", "PLAN", "REFUSED"]

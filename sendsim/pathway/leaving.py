@@ -57,11 +57,12 @@ def transfers_in(model, start: float, end: float) -> None:
     cum, bands = cumulative(dict(t.age_mix))
     for _ in range(rng.poisson(t.per_month * (end - start) / (365.25 / 12))):
         when = start + (end - start) * rng.u()
-        model.env.process(arrive(model, when - model.now, rng.choice(cum, bands)))
+        band = rng.choice(cum, bands)
+        model.after(when - model.now, lambda band=band: arrive(model, band))
 
 
-def arrive(model, delay: float, band: str):
-    yield model.env.timeout(delay)
+def arrive(model, band: str) -> None:
+    """A plan transferred in from another LA arrives now."""
     rng = model.streams["transfers_in"]
     ages = AGES_IN_BAND[band]
     age = ages[rng.index(len(ages))]

@@ -37,7 +37,7 @@ def generate_requests(model, start: float, end: float) -> int:
             child.status = REQUESTED
             child.request_day = when
             model.recorder.flow(when, "requests")
-            model.env.process(ehcna_request(model, child, when - model.now))
+            ehcna_request(model, child, when - model.now)
             made += 1
     return made
 
@@ -64,16 +64,15 @@ def requester(model, age: int, when: float) -> Child:
     return child
 
 
-def request_again(model, child, delay_days: float):
-    """A refused child requested for again (appeal upheld or a new request)."""
-    yield model.env.timeout(delay_days)
+def request_again(model, child) -> None:
+    """A refused child requested for again (appeal upheld or a new request), now."""
     if child.status != "refused":
         return
     child.status = REQUESTED
     child.request_day = model.now
     model.recorder.flow(model.now, "requests")
     model.recorder.flow(model.now, "repeat_requests")
-    yield from ehcna_request(model, child, 0.0)
+    ehcna_request(model, child, 0.0)
 
 
 __all__ = ["generate_requests", "requester", "request_again", "SEN_SUPPORT"]
