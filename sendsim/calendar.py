@@ -53,10 +53,6 @@ def financial_year_start(label: str) -> dt.date:
     return dt.date(int(label[:4]), 4, 1)
 
 
-def next_financial_year(label: str) -> str:
-    return financial_year(financial_year_start(label).replace(year=int(label[:4]) + 1))
-
-
 def add_months(d: dt.date, months: int) -> dt.date:
     """Same day-of-month `months` later (clipped to the month's end)."""
     m = d.month - 1 + months

@@ -101,24 +101,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive_int(s: str) -> int:
-    try:
-        v = int(s)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{s!r} is not a whole number") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"{v} must be at least 1")
-    return v
+def _positive(kind: type, least, what: str):
+    """An argparse type: a number of `kind` that is at least `least` (or above, for floats)."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if value < least or (kind is float and value <= least):
+            raise argparse.ArgumentTypeError(f"{value} must be {'at least' if kind is int else 'greater than'} {least}")
+        return value
+    return parse
 
 
-def _positive_float(s: str) -> float:
-    try:
-        v = float(s)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{s!r} is not a number") from None
-    if not v > 0:
-        raise argparse.ArgumentTypeError(f"{v} must be greater than 0")
-    return v
+_positive_int = _positive(int, 1, "a whole number")
+_positive_float = _positive(float, 0.0, "a number")
 
 
 def main(argv: list[str] | None = None) -> int:

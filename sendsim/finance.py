@@ -9,9 +9,8 @@ cumulative deficit at the previous 31 March was within the agreed limit.
 
 from __future__ import annotations
 
-import datetime as dt
 
-from .calendar import financial_year, financial_year_start
+from .calendar import financial_year_start
 from .codes import SETTINGS
 from .parameters import Finance
 
@@ -73,13 +72,11 @@ class Prices:
 class Ledger:
     """Integrates occupancy over time into spend, and keeps income by month."""
 
-    def __init__(self, finance: Finance, counts: dict[str, int], start_day: float,
-                 clock_start: dt.date):
+    def __init__(self, finance: Finance, counts: dict[str, int], start_day: float):
         self.prices = Prices(finance)
         self.counts = counts                     # live occupancy by setting (shared with model)
         self._child_days = {s: 0.0 for s in SETTINGS}
         self._last = {s: start_day for s in SETTINGS}
-        self.clock_start = clock_start
 
     def before_change(self, setting: str, t: float) -> None:
         """Call just before `counts[setting]` changes at time t."""
@@ -102,6 +99,3 @@ class Ledger:
             out[f"income_{line}"] = per_day * days
         return out
 
-
-def date_fy(d: dt.date) -> str:
-    return financial_year(d)

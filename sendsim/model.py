@@ -92,7 +92,7 @@ class SendModel(mesa.Model):
         self.datacollector = mesa.DataCollector(model_reporters=self._monthly_reporters())
         self._age_counts_cache: tuple[float, list[int]] = (-1.0, [])
         self._build_start_state()
-        self.ledger = Ledger(p.finance, self.counts, 0.0, self.clock.start)
+        self.ledger = Ledger(p.finance, self.counts, 0.0)
         self.finance_start_day = self.clock.day(self._finance_start())
         self.cumulative_balance = p.finance.opening_cumulative_balance_gbp
         self._fy_totals = {"income": 0.0, "spend": 0.0}
@@ -253,7 +253,6 @@ class SendModel(mesa.Model):
                 birth = aug31 - age * 365.25
                 child = Child(self, birth, cohort_of(self.clock.date(birth)),
                               self.draw_need(rng), PLAN)
-                child.entry_route = "start"
                 self.enter(child, "start")
                 child.plan_start = -rng.u() * 2 * 365.25
                 child.setting = setting
@@ -294,7 +293,6 @@ class SendModel(mesa.Model):
             child = Child(self, birth, cohort_of(self.clock.date(birth)), self.draw_need(rng),
                           ASSESSING)
             child.request_day = request_day
-            child.entry_route = "assessment_in_progress"
             self.enter(child, "assessment_in_progress")
             self.env.process(assess(self, child, backlog=True))
 

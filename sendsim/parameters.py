@@ -62,10 +62,6 @@ def _f(default=dataclasses.MISSING, *, doc: str, kind: str | None = None, defaul
     return field(default=default, metadata=meta)
 
 
-def _fm(d: dict) -> FrozenMap:
-    return FrozenMap(d)
-
-
 # Parameter groups ----------------------------------------------------------------------------
 
 @dataclass(frozen=True, kw_only=True)

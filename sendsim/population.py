@@ -112,7 +112,6 @@ class Child(mesa.Agent):
         self.request_day: float | None = None
         self.waiting_for: str | None = None    # specialist setting the child waits for
         self.waiting_request = None            # the SimPy container get, to cancel on leaving
-        self.entry_route: str = ""
 
     def age(self, t: float) -> int:
         return int((t - self.birth_day) / 365.25)

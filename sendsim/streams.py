@@ -44,12 +44,6 @@ class Stream:
         self._i += 1
         return x
 
-    def bernoulli(self, p: float) -> bool:
-        return self.u() < p
-
-    def uniform(self, lo: float, hi: float) -> float:
-        return lo + (hi - lo) * self.u()
-
     def triangular(self, lo: float, mode: float, hi: float) -> float:
         """Inverse-CDF triangular draw (one uniform, so streams stay aligned)."""
         u = self.u()

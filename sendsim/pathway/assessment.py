@@ -10,7 +10,7 @@ taken are recorded for every plan issued.
 from __future__ import annotations
 
 from ..calendar import DAYS_PER_WEEK
-from ..population import ASSESSING, PLAN, REFUSED, REQUESTED
+from ..population import ASSESSING, REQUESTED
 
 TWENTY_WEEKS_DAYS = 20 * DAYS_PER_WEEK
 
@@ -70,4 +70,4 @@ def decide_to_issue(model, child) -> None:
     model.start_plan(child)
 
 
-__all__ = ["ehcna_request", "decide_to_assess", "assess", "decide_to_issue", "PLAN", "REFUSED"]
+__all__ = ["ehcna_request", "decide_to_assess", "assess", "decide_to_issue"]

@@ -68,7 +68,6 @@ def arrive(model, band: str) -> None:
     age = ages[rng.index(len(ages))]
     birth, cohort = model.birth_at_age(age, model.now, rng)
     child = Child(model, birth, cohort, model.draw_need(rng), PLAN)
-    child.entry_route = "transfer_in"
     model.enter(child, "transfer_in")
     model.recorder.flow(model.now, "transfers_in")
     model.start_plan(child)

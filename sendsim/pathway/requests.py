@@ -9,7 +9,7 @@ people) bring a new child into the model.
 
 from __future__ import annotations
 
-from ..population import REQUESTED, SEN_SUPPORT, Child
+from ..population import REQUESTED, Child
 from .assessment import ehcna_request
 from .sen_support import take_one
 
@@ -59,7 +59,6 @@ def requester(model, age: int, when: float) -> Child:
     else:
         route = "early_years_request" if age < 4 else ("post16_request" if age >= 16 else "new_request")
     child = Child(model, birth, cohort, model.draw_need(rng), REQUESTED)
-    child.entry_route = route
     model.enter(child, route)
     return child
 
@@ -75,4 +74,4 @@ def request_again(model, child) -> None:
     ehcna_request(model, child, 0.0)
 
 
-__all__ = ["generate_requests", "requester", "request_again", "SEN_SUPPORT"]
+__all__ = ["generate_requests", "requester", "request_again"]
