@@ -380,6 +380,9 @@ def derive_requests(data, la, pop: pd.DataFrame, src: Sources) -> tuple[dict, di
             "2019-2022 growth instead")
     src.add("requests.trend_sd_per_year", f"{trend_sd:.4f} = trend/1.645, so the 5th percentile "
             "of the trend is the plateau (no growth) that seed 004 reports since early 2024")
+    src.add("requests.trend_changes", "none: the built-in council carries one trend forward; "
+            "a scenario may set a council's planning assumptions (e.g. seed 000's 4.5% from "
+            "September 2025)")
     src.add("requests.from_sen_support", f"assumption: {FROM_SEN_SUPPORT} of school-age requests "
             "are for pupils already on SEN support")
     src.add("requests.parent_share", f"{SEED004_PARENT_SHARE}: seed 004 (32% of requests from "

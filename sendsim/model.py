@@ -28,15 +28,17 @@ from simpy.core import URGENT
 from .calendar import (DAYS_PER_WEEK, Clock, academic_year_start, census_date, cohort_of,
                        financial_year, first_of_next_month)
 from .capacity import Places, ReviewBacklog, Team
-from .codes import AGE_BANDS, CAPACITY_SETTINGS, NEEDS, SETTINGS
+from .codes import AGE_BANDS, CAPACITY_SETTINGS, NEEDS, SETTINGS, age_band_index
 from .finance import Ledger
-from .parameters import Parameters
+from .levers import Levers
+from .parameters import Parameters, PlaceChange
 from .pathway import leaving, requests, reviews, sen_support, transitions
 from .pathway.assessment import assess
 from .pathway.placement import cancel_wait, place, setting_at_issue
 from .population import (AGES_IN_BAND, ASSESSING, GONE, PLAN, REFUSED, SEN_SUPPORT, Child,
                          PlanHolders, start_joint_table)
 from .recorder import Recorder
+from .scenario import Scenario
 from .streams import Streams, cumulative
 from .uncertainty import draw_parameters
 
@@ -57,16 +59,28 @@ class RunSpec:
 class SendModel(mesa.Model):
     """The SEND system of one local authority for one replication."""
 
-    def __init__(self, params: Parameters, seed: np.random.SeedSequence | int,
-                 run: RunSpec = RunSpec()):
+    def __init__(self, scenario: Scenario | Parameters, seed: np.random.SeedSequence | int,
+                 run: RunSpec = RunSpec(), process_seed: np.random.SeedSequence | None = None):
+        if isinstance(scenario, Parameters):
+            scenario = Scenario.of(scenario)
         if isinstance(seed, (int, np.integer)):
             seed = np.random.SeedSequence(int(seed))
-        self.streams = Streams(seed)
+        self.scenario = scenario
+        sources = scenario.sources
+        self.streams = Streams(seed, process_seed)
         super().__init__(rng=self.streams.mesa_seed)
-        self.request_trend = self.streams["structural"].normal(params.requests.trend_per_year,
-                                                               params.requests.trend_sd_per_year)
-        params, self.parameter_draws = draw_parameters(params, self.streams["structural"])
+        params = scenario.parameters
+        r = params.requests
+        self.request_trend = (self.streams["structural"].normal(r.trend_per_year, r.trend_sd_per_year)
+                              if sources.structural else r.trend_per_year)
+        self.parameter_draws: dict = {}
+        if sources.parameters:
+            params, self.parameter_draws = draw_parameters(params, self.streams["parameters"],
+                                                           scenario.posterior_draws)
         self.params = params
+        self.levers = Levers(scenario.interventions,
+                             self._draw_effects(scenario.interventions, sources.structural))
+        self.expected_requests_by_band: dict[str, float] = {}
         self.clock = Clock(params.council.start_date)
         self.env = simpy.Environment()
         self.end_date = run.end_date(params.council.start_date)
@@ -261,6 +275,8 @@ class SendModel(mesa.Model):
                 self.plans_by_need[child.need] += 1
                 gap = interval if age >= 5 else p.reviews.under5_interval_months * 365.25 / 12
                 child.next_review = rng.u() * gap
+        self._ep_base = p.assessment.ep_advices_per_month
+        self._ep_lever_was_on = False
         self.places = Places(self.env, dict(p.placement.places),
                              {k: self.counts[k] for k in CAPACITY_SETTINGS})
         a = p.assessment
@@ -339,13 +355,21 @@ class SendModel(mesa.Model):
             else:
                 items.append((day, 1, lambda: self.datacollector.collect(self)))
             end = self.month_starts[i + 1] if i + 1 < len(self.month_starts) else self.end_day
-            items.append((day, 5, lambda s=day, e=end: self._month_demand(s, e)))
+            items.append((day, 5, lambda i=i, s=day, e=end: self._month_demand(i, s, e)))
         for c in p.assessment.ep_capacity_changes:
-            items.append((self.clock.day(c.date), 4, lambda c=c: self.ep_service.set_throughput(c.per_month)))
+            items.append((self.clock.day(c.date), 4, lambda c=c: self._set_ep_capacity(c.per_month)))
         for c in p.reviews.reviews_capacity_changes:
             items.append((self.clock.day(c.date), 4, lambda c=c: self._set_review_capacity(c.per_month)))
         for c in p.placement.place_changes:
             items.append((self.clock.day(c.date), 4, lambda c=c: self._change_places(c)))
+        self.programme_openings = self._programme_openings()
+        for project, opens in self.programme_openings:
+            change = PlaceChange(date=opens, setting=project.setting, places=project.places,
+                                 label=project.name)
+            items.append((self.clock.day(opens), 4, lambda c=change: self._change_places(c)))
+        if self.levers:
+            for i in range(len(self.month_dates)):
+                items.append((self.month_starts[i], 4.5, lambda i=i: self._update_levers(i)))
         for pay in p.finance.safety_valve_payments:
             items.append((self.clock.day(pay.date), 4, lambda pay=pay: self._safety_valve(pay)))
         for year in range(self.clock.start.year + 1, self.end_date.year + 1):
@@ -360,6 +384,60 @@ class SendModel(mesa.Model):
             if 0 <= day < self.end_day:
                 self._at(day, fn)
 
+    # -- interventions and the capacity programme -----------------------------------------------
+    def _draw_effects(self, interventions, structural: bool) -> dict[str, float]:
+        """Each intervention's effect for this replication (one draw each, in file order)."""
+        rng = self.streams["intervention_effects"]
+        out = {}
+        for iv in interventions:
+            e = iv.effect
+            value = rng.triangular(e.low, e.mode, e.high)
+            out[iv.name] = value if structural else e.mode
+        return out
+
+    def _programme_openings(self) -> list:
+        """(project, date it opens in this replication): on time, or late if it slips."""
+        rng = self.streams["capacity_programme"]
+        structural = self.scenario.sources.structural
+        out = []
+        for project in self.scenario.capacity_programme:
+            u_slip = rng.u()
+            d = project.delay_months
+            delay = rng.triangular(d.low, d.mode, d.high)
+            opens = project.opens
+            if structural and u_slip < project.slip_probability and delay > 0:
+                opens = opens + dt.timedelta(days=round(delay * 365.25 / 12))
+            out.append((project, opens))
+        return out
+
+    def _update_levers(self, month: int) -> None:
+        self.levers.update(self.month_dates[month])
+        if any(True for _ in self.levers.active("ep_capacity")) or self._ep_lever_was_on:
+            self._ep_lever_was_on = any(True for _ in self.levers.active("ep_capacity"))
+            self.ep_service.set_throughput(self.levers.capacity("ep_capacity", self._ep_base))
+
+    def _set_ep_capacity(self, per_month: float) -> None:
+        self._ep_base = per_month
+        if self.levers:
+            per_month = self.levers.capacity("ep_capacity", per_month)
+        self.ep_service.set_throughput(per_month)
+
+    def age_band(self, child) -> str:
+        return AGE_BANDS[age_band_index(child.age(self.now))]
+
+    def no_to_assess_per_month_shares(self, requester: str) -> dict[str, float]:
+        """For `per_month` interventions on no-to-assess: extra refusals a month as a share of
+        the decisions of that kind expected a month."""
+        out = {}
+        share = self.params.requests.parent_share
+        for iv, per_month in self.levers.per_month("no_to_assess"):
+            bands = iv.age_bands or AGE_BANDS
+            expected = sum(self.expected_requests_by_band.get(b, 0.0) for b in bands)
+            if iv.requester:
+                expected *= share if iv.requester == "parent" else 1.0 - share
+            out[iv.name] = per_month / expected if expected > 0 else 0.0
+        return out
+
     def _set_review_capacity(self, per_month: float) -> None:
         self._review_base = per_month
         self._scale_review_capacity()
@@ -368,15 +446,20 @@ class SendModel(mesa.Model):
         """Casework capacity, grown with the caseload as far as the parameter says."""
         follow = self.params.reviews.capacity_follows_caseload
         growth = len(self.plan_holders) / self._start_caseload - 1.0 if self._start_caseload else 0.0
-        self.reviews.per_month = self._review_base * max(0.0, 1.0 + follow * growth)
+        per_month = self._review_base * max(0.0, 1.0 + follow * growth)
+        if self.levers:
+            per_month = self.levers.capacity("review_capacity", per_month)
+        self.reviews.per_month = per_month
 
-    def _month_demand(self, start: float, end: float) -> None:
+    def _month_demand(self, month: int, start: float, end: float) -> None:
         months = (end - start) / (365.25 / 12)
         self._scale_review_capacity()
-        requests.generate_requests(self, start, end)
+        requests.generate_requests(self, start, end, month)
         leaving.transfers_in(self, start, end)
         sen_support.monthly_flows(self, months)
         leaving.anytime_ceasing(self, months)
+        if self.levers:
+            leaving.intervention_ceasing(self, months)
         leaving.reached_max_age(self)
 
     def _september(self) -> None:
@@ -401,6 +484,7 @@ class SendModel(mesa.Model):
         start = self.month_starts[i]
         fy = financial_year(self.month_dates[i])
         row = self.ledger.close_period(t, t - start, fy)
+        self._scenario_spend(row, self.month_dates[i], t - start, fy)
         row["income_safety_valve"] = self.recorder.flows[i].get("income_safety_valve", 0.0)
         row["spend_total"] = sum(v for k, v in row.items() if k.startswith("spend_"))
         row["income_total"] = sum(v for k, v in row.items() if k.startswith("income_") and k != "income_total")
@@ -413,6 +497,29 @@ class SendModel(mesa.Model):
         else:
             row["cumulative_balance"] = float("nan")
         self.recorder.finance.append(row)
+
+    def _scenario_spend(self, row: dict, month: dt.date, days: float, fy: str) -> None:
+        """Money the scenario adds to a month: unit-cost interventions, the price of new places
+        that differs from their setting's, and the running cost of interventions."""
+        row["spend_interventions"] = self.levers.running_cost(month, days) if self.levers else 0.0
+        premium = 0.0
+        daily = self.ledger.prices.for_year(fy)["daily_cost"]
+        base_cost = self.params.finance.unit_cost_gbp_per_year
+        for project, opens in self.programme_openings:
+            cost = project.unit_cost_gbp_per_year
+            total = self.places.total[project.setting]
+            if cost is None or opens > month or total <= 0 or base_cost[project.setting] <= 0:
+                continue
+            # the project's places are filled like the rest of its setting's
+            share = min(1.0, project.places / total)
+            premium += (row[f"child_days_{project.setting}"] * share * daily[project.setting]
+                        * (cost / base_cost[project.setting] - 1.0))
+        row["spend_new_places_price_difference"] = premium
+        if self.levers:
+            for s in SETTINGS:
+                factor, added = self.levers.unit_cost(s)
+                if factor != 1.0 or added:
+                    row[f"spend_{s}"] = row[f"spend_{s}"] * factor + row[f"child_days_{s}"] * added / 365.25
 
     def _close_financial_year(self) -> None:
         fy = financial_year(self.date() - dt.timedelta(days=1))
@@ -499,8 +606,10 @@ def start_age_weights(p: Parameters) -> dict[str, dict[int, float]]:
     return weights
 
 
-def simulate(params: Parameters, seed: np.random.SeedSequence | int, years: float = 8.0):
-    """Run one replication and return its `RunResult` (tables and provenance)."""
+def simulate(scenario: Scenario | Parameters, seed: np.random.SeedSequence | int,
+             years: float = 8.0, process_seed: np.random.SeedSequence | None = None):
+    """Run one replication and return its `RunResult` (tables and provenance): a pure function
+    of (scenario, seed)."""
     from .results import RunResult  # results depends on model, not the other way round
-    model = SendModel(params, seed, RunSpec(years)).run()
+    model = SendModel(scenario, seed, RunSpec(years), process_seed).run()
     return RunResult.from_model(model, seed)

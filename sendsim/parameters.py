@@ -93,6 +93,14 @@ class SenSupport:
 
 
 @dataclass(frozen=True, kw_only=True)
+class TrendChange:
+    """A new central growth rate of request rates from a date (a council's planning assumption)."""
+
+    date: dt.date = _f(doc="From this date.")
+    per_year: float = _f(doc="Central growth per year from this date (0.045 = +4.5%/yr).")
+
+
+@dataclass(frozen=True, kw_only=True)
 class Requests:
     """Requests for an EHC needs assessment (EHCNA)."""
 
@@ -104,6 +112,10 @@ class Requests:
         default=0.0, kind="nonneg",
         doc="Standard deviation of the trend across replications (structural uncertainty).")
     trend_base_date: dt.date = _f(doc="Date at which rate_per_1000_by_age applies.")
+    trend_changes: tuple[TrendChange, ...] = _f(
+        default=(),
+        doc="Later central growth rates, each from its date (dates after trend_base_date, in "
+            "order); a replication's drift from trend_per_year carries over to each.")
     from_sen_support: float = _f(
         kind="prob",
         doc="Share of school-age requests made for a pupil already on SEN support.")
@@ -740,6 +752,14 @@ def _check_semantics(p: Parameters, problems: list[str]) -> None:
         problems.append("requests.rate_per_1000_by_age: expected 26 values (ages 0 to 25)")
     if p.requests.trend_per_year <= -1:
         problems.append("requests.trend_per_year: must be above -1 (a fall of 100% or more)")
+    for i, c in enumerate(p.requests.trend_changes):
+        if c.per_year <= -1:
+            problems.append(f"requests.trend_changes[{i}].per_year: must be above -1")
+        if c.date <= p.requests.trend_base_date:
+            problems.append(f"requests.trend_changes[{i}].date: {c.date} is not after "
+                            f"trend_base_date {p.requests.trend_base_date}")
+    _check_dates_ordered([c.date for c in p.requests.trend_changes], "requests.trend_changes",
+                         problems)
     for reason in p.reviews.cease_at_review:
         if reason not in ("needs_met", "he", "employ", "no_engage"):
             problems.append(f"reviews.cease_at_review.{reason}: not decided at a review "

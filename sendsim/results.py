@@ -190,4 +190,8 @@ def provenance(params, seed, model=None) -> dict:
         out["end_date"] = model.end_date.isoformat()
         out["request_trend_drawn"] = model.request_trend
         out["parameters_drawn"] = dict(model.parameter_draws)
+        out["scenario"] = model.scenario.name
+        out["uncertainty_sources"] = model.scenario.sources.describe()
+        out["intervention_effects_drawn"] = dict(model.levers.effects)
+        out["capacity_programme_opens"] = {p.name: d.isoformat() for p, d in model.programme_openings}
     return out

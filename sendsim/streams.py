@@ -20,8 +20,13 @@ import numpy as np
 ACTIVITIES: tuple[str, ...] = (
     "structural", "start_population", "sen_support", "requests", "decide_to_assess",
     "assessment", "placement", "reviews", "phase_transfer", "ceasing", "transfers_in",
-    "mesa",
+    "mesa", "parameters", "intervention_effects", "capacity_programme", "interventions",
 )
+
+#: Activities that are structural or parameter uncertainty (drawn once per replication): they
+#: follow the replication's seed even when process noise is switched off.
+STRUCTURAL: frozenset[str] = frozenset(
+    {"structural", "parameters", "intervention_effects", "capacity_programme"})
 
 
 class Stream:
@@ -77,15 +82,31 @@ class Stream:
 
 
 class Streams:
-    """The named streams of one replication."""
+    """The named streams of one replication.
 
-    def __init__(self, seed_seq: np.random.SeedSequence):
+    `process_seed`, if given, seeds the process-noise activities instead of `seed_seq` (every
+    replication then shares one process history: process noise switched off)."""
+
+    def __init__(self, seed_seq: np.random.SeedSequence,
+                 process_seed: np.random.SeedSequence | None = None):
         children = seed_seq.spawn(len(ACTIVITIES))
-        self._streams = {name: Stream(s) for name, s in zip(ACTIVITIES, children)}
+        if process_seed is not None:
+            process = process_seed.spawn(len(ACTIVITIES))
+            children = [c if name in STRUCTURAL else pc
+                        for name, c, pc in zip(ACTIVITIES, children, process)]
+        self._seeds = dict(zip(ACTIVITIES, children))
+        self._streams = {name: Stream(s) for name, s in self._seeds.items()}
         self.mesa_seed = int(children[ACTIVITIES.index("mesa")].generate_state(1)[0])
 
     def __getitem__(self, name: str) -> Stream:
         return self._streams[name]
+
+    def monthly(self, name: str, month: int) -> Stream:
+        """A fresh stream for one activity in one month. Month-keyed streams keep two scenarios'
+        draws aligned from month to month even where one of them made more draws earlier
+        (common random numbers)."""
+        ss = self._seeds[name]
+        return Stream(np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key + (1_000_000 + month,)))
 
 
 def replication_seeds(root_seed: int, reps: int) -> list[np.random.SeedSequence]:

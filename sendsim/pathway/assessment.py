@@ -28,7 +28,15 @@ def decide_to_assess(model, child) -> None:
     or start the assessment."""
     if child.status != REQUESTED:   # left the area meanwhile
         return
-    if model.streams["decide_to_assess"].u() < model.no_to_assess:
+    rng = model.streams["decide_to_assess"]
+    # two draws per decision whatever the outcome, so arms stay aligned (common random numbers)
+    u_decision, u_requester = rng.u(), rng.u()
+    p = model.no_to_assess
+    if model.levers:
+        requester = "parent" if u_requester < model.params.requests.parent_share else "school"
+        p = model.levers.probability("no_to_assess", p, band=model.age_band(child), requester=requester,
+                                     per_month_shares=model.no_to_assess_per_month_shares(requester))
+    if u_decision < p:
         model.recorder.flow(model.now, "no_to_assess")
         model.refused(child, "no_to_assess")
         return
@@ -58,7 +66,10 @@ def assess(model, child, backlog: bool = False):
 
 def decide_to_issue(model, child) -> None:
     rng = model.streams["assessment"]
-    if rng.u() < model.no_to_issue:
+    p = model.no_to_issue
+    if model.levers:
+        p = model.levers.probability("no_to_issue", p, band=model.age_band(child))
+    if rng.u() < p:
         model.recorder.flow(model.now, "no_to_issue")
         model.refused(child, "no_to_issue")
         return

@@ -71,3 +71,22 @@ def arrive(model, band: str) -> None:
     model.enter(child, "transfer_in")
     model.recorder.flow(model.now, "transfers_in")
     model.start_plan(child)
+
+
+def intervention_ceasing(model, months: float) -> None:
+    """Extra ceasing an intervention brings about (e.g. post-16 plans ceased as outcomes are
+    met): so many a month, among plan holders of its age bands and setting, chosen at random."""
+    rng = model.streams["interventions"]
+    bag = model.plan_holders
+    for iv, per_month in model.levers.per_month("ceasing"):
+        for _ in range(rng.poisson(max(0.0, per_month) * months)):
+            for _try in range(200):      # rejection sampling: eligible holders are not indexed
+                if len(bag) == 0:
+                    return
+                child = bag.at(rng.index(len(bag)))
+                band = AGE_BANDS[age_band_index(child.age(model.now))]
+                if ((not iv.age_bands or band in iv.age_bands)
+                        and (not iv.setting or child.setting == iv.setting)):
+                    model.recorder.flow(model.now, "ceased_by_intervention")
+                    model.cease(child, iv.reason)
+                    break

@@ -24,10 +24,14 @@ def setting_at_issue(model, child) -> str:
 
 def place(model, child, setting: str) -> None:
     """Put a plan holder in `setting`, or INMSS / a wait if it is full."""
+    if setting == "inmss" and model.levers and diverted_from_inmss(model, child):
+        return
     if setting not in CAPACITY_SETTINGS or model.places.has_free(setting):
         model.move(child, setting)
         return
     if model.streams["placement"].u() < model.params.placement.inmss_when_full.get(setting, 0.0):
+        if model.levers and diverted_from_inmss(model, child):
+            return
         model.recorder.flow(model.now, f"inmss_because_full_{setting}")
         model.move(child, "inmss")
         return
@@ -43,6 +47,25 @@ def place(model, child, setting: str) -> None:
     child.waiting_request = request
     model.recorder.flow(model.now, f"joined_waiting_list_{setting}")
     model.env.process(wait_for_place(model, child, setting, request))
+
+
+def diverted_from_inmss(model, child) -> bool:
+    """An intervention on new INMSS placements keeps this child in the state sector: a free
+    special school place, else a free resource base place, else where they are (mainstream or
+    early years for a new plan). True if diverted."""
+    factor = model.levers.inmss_factor()
+    if factor >= 1.0 or model.streams["interventions"].u() < factor:
+        return False
+    model.recorder.flow(model.now, "inmss_diverted")
+    for setting in ("special", "resource_base"):
+        if child.setting == setting:
+            return True
+        if model.places.has_free(setting):
+            model.move(child, setting)
+            return True
+    if child.setting is None or child.setting == "early_years":
+        model.move(child, "early_years" if child.age(model.now) < 4 else "mainstream")
+    return True
 
 
 def wait_for_place(model, child, setting: str, request):

@@ -9,31 +9,60 @@ people) bring a new child into the model.
 
 from __future__ import annotations
 
+import math
+
+from ..codes import AGE_BANDS, MAX_AGE, age_band_index
 from ..population import REQUESTED, Child
 from .assessment import ehcna_request
 from .sen_support import take_one
 
 
 def trend_multiplier(model, t: float) -> float:
-    years = (t - model.clock.day(model.params.requests.trend_base_date)) / 365.25
-    return (1.0 + model.request_trend) ** years
-
-
-def generate_requests(model, start: float, end: float) -> int:
-    """Schedule the requests made in [start, end); returns how many."""
+    """Request rates at time t relative to `trend_base_date`: growth at the replication's trend,
+    then at each later planning rate (`trend_changes`) plus the replication's drift."""
     p = model.params.requests
-    rng = model.streams["requests"]
+    base = model.clock.day(p.trend_base_date)
+    drift = model.request_trend - p.trend_per_year
+    log_m, day, rate = 0.0, base, model.request_trend
+    for change in p.trend_changes:
+        at = model.clock.day(change.date)
+        if t <= at:
+            break
+        log_m += math.log1p(rate) * (at - day) / 365.25
+        day, rate = at, max(-0.99, change.per_year + drift)
+    return math.exp(log_m + math.log1p(rate) * (t - day) / 365.25)
+
+
+def generate_requests(model, start: float, end: float, month: int) -> int:
+    """Schedule the requests made in [start, end) (month number `month`); returns how many.
+
+    Each month's requests draw from their own stream, so two scenarios compared with common
+    random numbers see the same requests month by month. Interventions on requests thin them
+    (each request kept with a probability, drawn from the interventions stream)."""
+    p = model.params.requests
+    rng = model.streams.monthly("requests", month)
     mid = 0.5 * (start + end)
-    years = (end - start) / 365.25
-    factor = trend_multiplier(model, mid) * years / 1000.0
+    months = (end - start) / (365.25 / 12)
+    factor = trend_multiplier(model, mid) * months / 12 / 1000.0
+    lams = [rate * model.population_at_age(age, mid) * factor if rate > 0 else 0.0
+            for age, rate in enumerate(p.rate_per_1000_by_age)]
+    levers = model.levers
+    keep = None
+    if levers:
+        per_month = [lam / months for lam in lams]
+        keep = levers.request_keep(per_month, AGE_BAND_OF_AGE)
+        model.expected_requests_by_band = _by_band([x * k for x, k in zip(per_month, keep)])
+    thin = model.streams["interventions"]
     made = 0
-    for age, rate in enumerate(p.rate_per_1000_by_age):
-        if rate <= 0:
+    for age, lam in enumerate(lams):
+        if lam <= 0:
             continue
-        lam = rate * model.population_at_age(age, mid) * factor
         for _ in range(rng.poisson(lam)):
             when = start + (end - start) * rng.u()
-            child = requester(model, age, when)
+            if keep is not None and keep[age] < 1.0 and thin.u() >= keep[age]:
+                model.recorder.flow(when, "requests_prevented")
+                continue
+            child = requester(model, age, when, rng)
             child.status = REQUESTED
             child.request_day = when
             model.recorder.flow(when, "requests")
@@ -42,9 +71,18 @@ def generate_requests(model, start: float, end: float) -> int:
     return made
 
 
-def requester(model, age: int, when: float) -> Child:
+AGE_BAND_OF_AGE = [AGE_BANDS[age_band_index(a)] for a in range(MAX_AGE + 1)]
+
+
+def _by_band(per_age: list[float]) -> dict[str, float]:
+    out = dict.fromkeys(AGE_BANDS, 0.0)
+    for age, x in enumerate(per_age):
+        out[AGE_BAND_OF_AGE[age]] += x
+    return out
+
+
+def requester(model, age: int, when: float, rng) -> Child:
     """The child a request is for: a SEN support pupil of that age, or a new child."""
-    rng = model.streams["requests"]
     birth, cohort = model.birth_at_age(age, when, rng)
     ncy_ = model.academic_year - cohort - 5
     from_support = 0 <= ncy_ <= 11 and rng.u() < model.params.requests.from_sen_support

@@ -1,0 +1,272 @@
+"""A scenario: a council's parameters, plus interventions, a capacity programme, the sources of
+uncertainty switched on, and the Safety Valve conditions it is judged against.
+
+These are plain immutable data the engine reads (model.md section 5). Reading them from TOML
+files, with `extends` and error messages that name the file and key, is `sendsim.scenario_files`.
+
+An intervention moves one *target* (a rate, probability, capacity, cost or flow) from its
+`start`, ramping linearly to full effect at `full_effect`, until an optional `end`. Its effect
+size is uncertain: drawn once per replication from a triangular (low, mode, high) distribution
+when structural uncertainty is on, its mode otherwise. What the effect means depends on
+`change`:
+
+- ``per_month``: so many more (or, negative, fewer) events a month in the target flow,
+- ``multiply``: the target rate or capacity times this factor,
+- ``add``: this added to the target probability or capacity,
+- ``set``: the target probability moved to this value.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .codes import AGE_BANDS, CAPACITY_SETTINGS, REVIEW_CEASE_REASONS, SETTINGS
+from .parameters import FrozenMap, Parameters
+
+#: What each target is, which changes it accepts, and which filters apply (for docs and checks).
+TARGETS: dict[str, dict] = {
+    "requests": {
+        "doc": "Requests for an EHC needs assessment (a flow).",
+        "changes": ("per_month", "multiply"), "filters": ("age_bands",)},
+    "no_to_assess": {
+        "doc": "Probability a request is refused assessment; `per_month` = extra refusals a month.",
+        "changes": ("set", "add", "multiply", "per_month"), "filters": ("age_bands", "requester")},
+    "no_to_issue": {
+        "doc": "Probability an assessment ends without a plan.",
+        "changes": ("set", "add", "multiply"), "filters": ("age_bands",)},
+    "ceasing": {
+        "doc": "Extra plans ceased a month (at once, with `reason`), among plan holders of the "
+               "age bands and setting given.",
+        "changes": ("per_month",), "filters": ("age_bands", "setting")},
+    "inmss_placements": {
+        "doc": "New placements in independent special schools (INMSS): `multiply` 0.9 = one in "
+               "ten placed in a state special school instead (resource base, then mainstream, "
+               "if full).",
+        "changes": ("multiply",), "filters": ()},
+    "step_down": {
+        "doc": "Probability an annual review steps the child down from `setting` (required).",
+        "changes": ("set", "add", "multiply"), "filters": ("setting",)},
+    "ep_capacity": {
+        "doc": "Educational Psychology advices a month.",
+        "changes": ("add", "multiply"), "filters": ()},
+    "review_capacity": {
+        "doc": "Annual reviews the casework team can hold a month.",
+        "changes": ("add", "multiply"), "filters": ()},
+    "unit_cost": {
+        "doc": "Cost of a place in `setting` (required): `multiply`, or `add` GBP a year.",
+        "changes": ("multiply", "add"), "filters": ("setting",)},
+}
+
+REQUESTERS = ("parent", "school")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Effect:
+    """An uncertain effect size: triangular(low, mode, high); a fixed value has all three equal."""
+
+    low: float
+    mode: float
+    high: float
+
+    @classmethod
+    def fixed(cls, value: float) -> "Effect":
+        return cls(low=value, mode=value, high=value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Intervention:
+    """One lever pulled from a date, with an uncertain effect and an annual cost."""
+
+    name: str
+    target: str
+    change: str
+    effect: Effect
+    start: dt.date
+    full_effect: dt.date | None = None
+    end: dt.date | None = None
+    age_bands: tuple[str, ...] = ()
+    requester: str = ""
+    setting: str = ""
+    reason: str = "needs_met"
+    annual_cost_gbp: float = 0.0
+    source: str = ""
+
+    def ramp(self, day: dt.date) -> float:
+        """Share of the full effect in force on `day`: 0 before start, linear to 1 at
+        full_effect, 1 until end, 0 after."""
+        if day < self.start or (self.end is not None and day >= self.end):
+            return 0.0
+        full = self.full_effect or self.start
+        if day >= full:
+            return 1.0
+        return (day - self.start).days / max(1, (full - self.start).days)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CapacityProject:
+    """New specialist places with a planned opening date and a risk of opening late."""
+
+    name: str
+    setting: str
+    places: int
+    opens: dt.date
+    unit_cost_gbp_per_year: float | None = None
+    slip_probability: float = 0.0
+    delay_months: Effect = Effect.fixed(0.0)
+    source: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sources:
+    """Which sources of uncertainty vary between replications (model.md section 6)."""
+
+    process_noise: bool = True      # who requests, when, which outcome
+    parameters: bool = True         # [[uncertainty]] ranges, or rows of a posterior file
+    structural: bool = True         # demand-trend drift, intervention effects, slippage
+
+    def describe(self) -> str:
+        on = [n for n in ("process_noise", "parameters", "structural") if getattr(self, n)]
+        return ", ".join(on) if on else "none (every replication identical)"
+
+
+CONDITION_KINDS = ("in_year_balance_from", "in_year_balance_in", "cumulative_deficit_at_most")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Condition:
+    """A Safety Valve condition the runs are judged against."""
+
+    name: str
+    kind: str
+    financial_year: str
+    gbp: float | None = None
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scenario:
+    """Everything that defines one arm of an experiment."""
+
+    name: str
+    parameters: Parameters
+    title: str = ""
+    interventions: tuple[Intervention, ...] = ()
+    capacity_programme: tuple[CapacityProject, ...] = ()
+    sources: Sources = Sources()
+    posterior_draws: tuple[FrozenMap, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+    text: str = field(default="", compare=False)     # the file(s) it was read from, verbatim
+    path: str = field(default="", compare=False)
+
+    @classmethod
+    def of(cls, params: Parameters, name: str = "parameters") -> "Scenario":
+        return cls(name=name, parameters=params)
+
+    def problems(self, end: dt.date | None = None) -> list[str]:
+        """Everything wrong with the scenario (keys named as in the file); `end` is the last
+        simulated day, for checking that dates fall inside the horizon."""
+        return check(self, end)
+
+
+def check(s: Scenario, end: dt.date | None = None) -> list[str]:
+    out: list[str] = []
+    start = s.parameters.council.start_date
+
+    def date_ok(d: dt.date | None, key: str) -> None:
+        if d is None:
+            return
+        if d < start or (end is not None and d > end):
+            out.append(f"{key}: {d} is outside the simulated horizon {start} to "
+                       f"{end if end else '...'}")
+
+    def effect_ok(e: Effect, key: str) -> None:
+        if not e.low <= e.mode <= e.high:
+            out.append(f"{key}: need low <= mode <= high (got low={e.low}, mode={e.mode}, "
+                       f"high={e.high})")
+
+    names = [i.name for i in s.interventions]
+    for k, iv in enumerate(s.interventions):
+        key = f"interventions[{k}] ({iv.name!r})"
+        if names.count(iv.name) > 1:
+            out.append(f"{key}: name used twice; names must be unique")
+        spec = TARGETS.get(iv.target)
+        if spec is None:
+            out.append(f"{key}.target: {iv.target!r} is not a target; allowed: {', '.join(TARGETS)}")
+            continue
+        if iv.change not in spec["changes"]:
+            out.append(f"{key}.change: {iv.change!r} is not allowed for target {iv.target!r}; "
+                       f"allowed: {', '.join(spec['changes'])}")
+        effect_ok(iv.effect, f"{key}.effect")
+        if iv.change == "multiply" and iv.effect.low < 0:
+            out.append(f"{key}.effect: a factor cannot be negative (low={iv.effect.low})")
+        if iv.change == "set" and not (0 <= iv.effect.low and iv.effect.high <= 1):
+            out.append(f"{key}.effect: a probability must lie in [0, 1]")
+        date_ok(iv.start, f"{key}.start")
+        date_ok(iv.full_effect, f"{key}.full_effect")
+        date_ok(iv.end, f"{key}.end")
+        if iv.full_effect is not None and iv.full_effect < iv.start:
+            out.append(f"{key}.full_effect: {iv.full_effect} is before start {iv.start}")
+        if iv.end is not None and iv.end <= iv.start:
+            out.append(f"{key}.end: {iv.end} is not after start {iv.start}")
+        for band in iv.age_bands:
+            if band not in AGE_BANDS:
+                out.append(f"{key}.age_bands: {band!r} is not an age band; allowed: {', '.join(AGE_BANDS)}")
+        if iv.age_bands and "age_bands" not in spec["filters"]:
+            out.append(f"{key}.age_bands: target {iv.target!r} cannot be restricted by age")
+        if iv.requester and ("requester" not in spec["filters"] or iv.requester not in REQUESTERS):
+            out.append(f"{key}.requester: {iv.requester!r} not allowed here; allowed for "
+                       f"no_to_assess: {', '.join(REQUESTERS)}")
+        if iv.setting and "setting" not in spec["filters"]:
+            out.append(f"{key}.setting: target {iv.target!r} cannot be restricted by setting")
+        elif iv.setting and iv.setting not in SETTINGS:
+            out.append(f"{key}.setting: {iv.setting!r} is not a setting; allowed: {', '.join(SETTINGS)}")
+        if iv.target in ("step_down", "unit_cost") and not iv.setting:
+            out.append(f"{key}.setting: required for target {iv.target!r}")
+        if iv.target == "ceasing" and iv.reason not in REVIEW_CEASE_REASONS:
+            out.append(f"{key}.reason: {iv.reason!r} not allowed; allowed: {', '.join(REVIEW_CEASE_REASONS)}")
+        if iv.annual_cost_gbp < 0:
+            out.append(f"{key}.annual_cost_gbp: must be >= 0 (got {iv.annual_cost_gbp})")
+
+    for k, pr in enumerate(s.capacity_programme):
+        key = f"capacity_programme[{k}] ({pr.name!r})"
+        if pr.setting not in CAPACITY_SETTINGS:
+            out.append(f"{key}.setting: {pr.setting!r} is not a capacity setting; allowed: "
+                       f"{', '.join(CAPACITY_SETTINGS)}")
+        if pr.places < 0:
+            out.append(f"{key}.places: capacity cannot be negative (got {pr.places})")
+        date_ok(pr.opens, f"{key}.opens")
+        if not 0 <= pr.slip_probability <= 1:
+            out.append(f"{key}.slip_probability: must lie in [0, 1] (got {pr.slip_probability})")
+        effect_ok(pr.delay_months, f"{key}.delay_months")
+        if pr.delay_months.low < 0:
+            out.append(f"{key}.delay_months: a delay cannot be negative")
+        if pr.unit_cost_gbp_per_year is not None and pr.unit_cost_gbp_per_year < 0:
+            out.append(f"{key}.unit_cost_gbp_per_year: must be >= 0")
+
+    for k, c in enumerate(s.conditions):
+        key = f"conditions[{k}] ({c.name!r})"
+        if c.kind not in CONDITION_KINDS:
+            out.append(f"{key}.kind: {c.kind!r} is not a condition; allowed: {', '.join(CONDITION_KINDS)}")
+        if c.kind == "cumulative_deficit_at_most" and (c.gbp is None or c.gbp < 0):
+            out.append(f"{key}.gbp: a non-negative deficit limit is required")
+        fy = c.financial_year
+        if not (len(fy) == 7 and fy[4] == "-" and fy[:4].isdigit() and fy[5:].isdigit()):
+            out.append(f"{key}.financial_year: {fy!r} is not like '2028-29'")
+        elif end is not None and not (start.year - 1 <= int(fy[:4]) < end.year):
+            out.append(f"{key}.financial_year: {fy} is outside the simulated horizon")
+
+    if s.posterior_draws:      # every row has the same columns (a CSV's header)
+        for name in s.posterior_draws[0]:
+            try:
+                s.parameters.value_at(name)
+            except ValueError:
+                out.append(f"parameter_draws: column {name!r} is not a parameter")
+    return out
+
+
+__all__ = ["TARGETS", "Effect", "Intervention", "CapacityProject", "Sources", "Condition",
+           "Scenario", "CONDITION_KINDS", "REQUESTERS", "check"]
