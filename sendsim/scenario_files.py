@@ -1,0 +1,327 @@
+"""Scenario files: readable TOML that names a base council, changes parameters, and adds
+interventions, a capacity programme and Safety Valve conditions. One scenario may extend
+another. Every problem is reported at once, naming the file and the key.
+
+    [scenario]
+    name = "wiltshire_safety_valve_2025"
+    extends = "wiltshire_baseline.toml"       # or: base = "builtin:wiltshire" / a parameter file
+
+    [parameters]                              # changes to the base council's parameters
+    finance.inflation_per_year = 0.022
+
+    [[interventions]]  ...    [[capacity_programme]]  ...    [[conditions]]  ...
+    [uncertainty_sources]  process_noise = true ...
+
+`docs/scenarios.md` is the reference of every key; `tests/test_scenario_files.py` runs it.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import datetime as dt
+import tomllib
+from pathlib import Path
+
+from .parameters import FrozenMap, ParameterError, Parameters
+from .scenario import CapacityProject, Condition, Effect, Intervention, Scenario, Sources
+
+BUILTIN = "builtin:"
+TOP_LEVEL = ("scenario", "parameters", "interventions", "capacity_programme", "conditions",
+             "uncertainty_sources")
+SCENARIO_KEYS = ("name", "title", "description", "base", "extends", "drop")
+INTERVENTION_KEYS = ("name", "target", "change", "effect", "start", "full_effect", "end",
+                     "age_bands", "requester", "setting", "reason", "annual_cost_gbp", "source")
+PROJECT_KEYS = ("name", "setting", "places", "opens", "unit_cost_gbp_per_year",
+                "slip_probability", "delay_months", "source")
+CONDITION_KEYS = ("name", "kind", "financial_year", "gbp")
+SOURCE_KEYS = ("process_noise", "parameters", "structural", "parameter_draws")
+
+
+class ScenarioError(ParameterError):
+    """A scenario file that cannot be used; lists every problem with its file and key."""
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, merge (through `extends`) and check a scenario file."""
+    raw, texts = _read_chain(Path(path), [])
+    problems: list[str] = []
+    scenario = _build(raw, Path(path), problems)
+    if problems or scenario is None:
+        raise ScenarioError(problems, str(path))
+    problems = scenario.problems()
+    if problems:
+        raise ScenarioError(problems, str(path))
+    return _with_text(scenario, texts, path)
+
+
+def _with_text(s: Scenario, texts: list[tuple[str, str]], path) -> Scenario:
+    import dataclasses
+    joined = "\n".join(f"# ---- {p} ----\n{t}" for p, t in texts)
+    return dataclasses.replace(s, text=joined, path=str(path))
+
+
+# -- reading and merging --------------------------------------------------------------------------
+
+def _read(path: Path) -> tuple[dict, str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError([f"cannot read the file: {exc.strerror}"], str(path)) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([f"not valid TOML: {exc}"], str(path)) from None
+    problems = [f"[{k}]: unknown section (allowed: {', '.join(TOP_LEVEL)})" for k in data
+                if k not in TOP_LEVEL]
+    head = data.get("scenario")
+    if not isinstance(head, dict):
+        problems.append("[scenario]: missing (it needs at least `name`)")
+    else:
+        problems += [f"scenario.{k}: unknown key (allowed: {', '.join(SCENARIO_KEYS)})"
+                     for k in head if k not in SCENARIO_KEYS]
+        if not isinstance(head.get("name"), str) or not head.get("name"):
+            problems.append("scenario.name: missing (a short name, e.g. 'wiltshire_baseline')")
+        if "base" in head and "extends" in head:
+            problems.append("scenario: give `base` (a parameter file) or `extends` (another "
+                            "scenario), not both")
+    for section, keys in (("interventions", INTERVENTION_KEYS),
+                          ("capacity_programme", PROJECT_KEYS), ("conditions", CONDITION_KEYS)):
+        items = data.get(section, [])
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            problems.append(f"{section}: expected [[{section}]] tables")
+            continue
+        for k, item in enumerate(items):
+            where = f"{section}[{k}]" + (f" ({item['name']!r})" if "name" in item else "")
+            problems += [f"{where}.{key}: unknown key (allowed: {', '.join(keys)})"
+                         for key in item if key not in keys]
+            if not isinstance(item.get("name"), str):
+                problems.append(f"{where}.name: missing")
+    srcs = data.get("uncertainty_sources", {})
+    problems += [f"uncertainty_sources.{k}: unknown key (allowed: {', '.join(SOURCE_KEYS)})"
+                 for k in srcs if k not in SOURCE_KEYS]
+    if problems:
+        raise ScenarioError(problems, str(path))
+    # paths inside a file are relative to that file
+    base_dir = path.parent
+    if "parameter_draws" in srcs:
+        srcs["parameter_draws"] = str((base_dir / srcs["parameter_draws"]).resolve())
+    if "base" in head and not head["base"].startswith(BUILTIN):
+        head["base"] = str((base_dir / head["base"]).resolve())
+    return data, text
+
+
+def _read_chain(path: Path, seen: list[Path]) -> tuple[dict, list[tuple[str, str]]]:
+    """The scenario's data merged over everything it extends, and every file's text."""
+    resolved = path.resolve()
+    if resolved in seen:
+        chain = " -> ".join(str(p) for p in seen + [resolved])
+        raise ScenarioError([f"scenario.extends: a cycle ({chain})"], str(path))
+    data, text = _read(path)
+    parent_ref = data["scenario"].get("extends")
+    if parent_ref is None:
+        data["scenario"].setdefault("base", BUILTIN + "wiltshire")
+        return data, [(str(path), text)]
+    parent_path = path.parent / parent_ref
+    if not parent_path.is_file():
+        raise ScenarioError([f"scenario.extends: {parent_ref!r} not found (looked for {parent_path})"],
+                            str(path))
+    parent, texts = _read_chain(parent_path, seen + [resolved])
+    return _merge(parent, data), texts + [(str(path), text)]
+
+
+def _merge(parent: dict, child: dict) -> dict:
+    """Child over parent: parameters merged key by key (a list is replaced whole); named items
+    replace the parent's item of the same name, others are added; `drop` removes inherited
+    items by name."""
+    out = copy.deepcopy(parent)
+    head = dict(child["scenario"])
+    drop = set(head.pop("drop", []))
+    head.pop("extends", None)
+    out["scenario"] = {"base": parent["scenario"]["base"], **head}
+    out["parameters"] = _deep_merge(out.get("parameters", {}), child.get("parameters", {}))
+    for section in ("interventions", "capacity_programme", "conditions"):
+        items = [i for i in out.get(section, []) if i["name"] not in drop]
+        for item in child.get(section, []):
+            items = [i for i in items if i["name"] != item["name"]] + [item]
+        out[section] = items
+    out["uncertainty_sources"] = {**out.get("uncertainty_sources", {}),
+                                  **child.get("uncertainty_sources", {})}
+    return out
+
+
+def _deep_merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+# -- building -----------------------------------------------------------------------------------
+
+def _base_parameters(ref: str, problems: list[str]) -> Parameters | None:
+    from .councils import load
+    try:
+        return load(ref[len(BUILTIN):] if ref.startswith(BUILTIN) else ref)
+    except ParameterError as exc:
+        problems.append(f"scenario.base: {exc}")
+        return None
+
+
+def _build(data: dict, path: Path, problems: list[str]) -> Scenario | None:
+    head = data["scenario"]
+    base = _base_parameters(head["base"], problems)
+    if base is None:
+        return None
+    params = base
+    if data.get("parameters"):
+        merged = _deep_merge(base.to_dict(), data["parameters"])
+        try:
+            params = Parameters.from_dict(merged)
+        except ParameterError as exc:
+            problems.extend(f"parameters.{p}" for p in exc.problems)
+            return None
+    interventions = tuple(filter(None, (_intervention(i, k, problems)
+                                        for k, i in enumerate(data.get("interventions", [])))))
+    projects = tuple(filter(None, (_project(i, k, problems)
+                                   for k, i in enumerate(data.get("capacity_programme", [])))))
+    conditions = tuple(filter(None, (_condition(i, k, problems)
+                                     for k, i in enumerate(data.get("conditions", [])))))
+    srcs = data.get("uncertainty_sources", {})
+    flags = {}
+    for k in ("process_noise", "parameters", "structural"):
+        v = srcs.get(k, True)
+        if not isinstance(v, bool):
+            problems.append(f"uncertainty_sources.{k}: expected true or false, got {v!r}")
+        flags[k] = bool(v)
+    draws = _read_draws(srcs["parameter_draws"], problems) if "parameter_draws" in srcs else ()
+    if problems:
+        return None
+    return Scenario(name=head["name"], title=head.get("title", ""), parameters=params,
+                    interventions=interventions, capacity_programme=projects,
+                    sources=Sources(**flags), posterior_draws=draws, conditions=conditions)
+
+
+def _get(item: dict, key: str, kind, where: str, problems: list[str], default=...):
+    """item[key] checked against `kind` (a type or tuple of types)."""
+    if key not in item:
+        if default is ...:
+            problems.append(f"{where}.{key}: missing")
+        return None if default is ... else default
+    v = item[key]
+    ok = isinstance(v, kind) and not isinstance(v, bool) if kind is not bool else isinstance(v, bool)
+    if kind is dt.date and isinstance(v, dt.datetime):
+        ok = False
+    if not ok:
+        names = {float: "a number", int: "a whole number", str: "a string",
+                 dt.date: "a date (YYYY-MM-DD, unquoted)", list: "a list"}
+        want = names.get(kind, "a number") if not isinstance(kind, tuple) else "a number"
+        problems.append(f"{where}.{key}: expected {want}, got {v!r}")
+        return None if default is ... else default
+    return v
+
+
+def _effect(v, where: str, problems: list[str]) -> Effect | None:
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return Effect.fixed(float(v))
+    if isinstance(v, dict):
+        extra = [k for k in v if k not in ("low", "mode", "high")]
+        if extra or any(not isinstance(v.get(k), (int, float)) or isinstance(v.get(k), bool)
+                        for k in ("low", "mode", "high")):
+            problems.append(f"{where}: expected {{ low = ..., mode = ..., high = ... }} (numbers), got {v!r}")
+            return None
+        return Effect(low=float(v["low"]), mode=float(v["mode"]), high=float(v["high"]))
+    problems.append(f"{where}: expected a number or {{ low, mode, high }}, got {v!r}")
+    return None
+
+
+def _intervention(item: dict, k: int, problems: list[str]) -> Intervention | None:
+    where = f"interventions[{k}] ({item.get('name')!r})"
+    n = len(problems)
+    num = (int, float)
+    fields = dict(
+        name=item.get("name"),
+        target=_get(item, "target", str, where, problems),
+        change=_get(item, "change", str, where, problems),
+        start=_get(item, "start", dt.date, where, problems),
+        full_effect=_get(item, "full_effect", dt.date, where, problems, None),
+        end=_get(item, "end", dt.date, where, problems, None),
+        age_bands=tuple(_get(item, "age_bands", list, where, problems, [])),
+        requester=_get(item, "requester", str, where, problems, ""),
+        setting=_get(item, "setting", str, where, problems, ""),
+        reason=_get(item, "reason", str, where, problems, "needs_met"),
+        annual_cost_gbp=float(_get(item, "annual_cost_gbp", num, where, problems, 0.0) or 0.0),
+        source=_get(item, "source", str, where, problems, ""),
+    )
+    effect = _effect(item["effect"], f"{where}.effect", problems) if "effect" in item else None
+    if "effect" not in item:
+        problems.append(f"{where}.effect: missing")
+    if len(problems) > n:
+        return None
+    return Intervention(effect=effect, **fields)
+
+
+def _project(item: dict, k: int, problems: list[str]) -> CapacityProject | None:
+    where = f"capacity_programme[{k}] ({item.get('name')!r})"
+    n = len(problems)
+    num = (int, float)
+    cost = _get(item, "unit_cost_gbp_per_year", num, where, problems, None)
+    delay = _effect(item["delay_months"], f"{where}.delay_months", problems) \
+        if "delay_months" in item else Effect.fixed(0.0)
+    fields = dict(
+        name=item.get("name"),
+        setting=_get(item, "setting", str, where, problems),
+        places=_get(item, "places", int, where, problems),
+        opens=_get(item, "opens", dt.date, where, problems),
+        unit_cost_gbp_per_year=None if cost is None else float(cost),
+        slip_probability=float(_get(item, "slip_probability", num, where, problems, 0.0) or 0.0),
+        source=_get(item, "source", str, where, problems, ""),
+    )
+    if len(problems) > n or delay is None:
+        return None
+    return CapacityProject(delay_months=delay, **fields)
+
+
+def _condition(item: dict, k: int, problems: list[str]) -> Condition | None:
+    where = f"conditions[{k}] ({item.get('name')!r})"
+    n = len(problems)
+    gbp = _get(item, "gbp", (int, float), where, problems, None)
+    fields = dict(name=item.get("name"), kind=_get(item, "kind", str, where, problems),
+                  financial_year=_get(item, "financial_year", str, where, problems),
+                  gbp=None if gbp is None else float(gbp))
+    return None if len(problems) > n else Condition(**fields)
+
+
+def _read_draws(path: str, problems: list[str]) -> tuple[FrozenMap, ...]:
+    """Rows of a CSV of posterior draws: one column per dotted parameter key."""
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+    except OSError as exc:
+        problems.append(f"uncertainty_sources.parameter_draws: cannot read {path}: {exc.strerror}")
+        return ()
+    out = []
+    for i, row in enumerate(rows, start=2):
+        values = {}
+        for key, text in row.items():
+            try:
+                values[key] = float(text)
+            except (TypeError, ValueError):
+                problems.append(f"{path} line {i}, column {key!r}: {text!r} is not a number")
+                return ()
+        out.append(FrozenMap(values))
+    if not out:
+        problems.append(f"uncertainty_sources.parameter_draws: {path} has no rows")
+    return tuple(out)
+
+
+def scenario_from_parameters(params: Parameters, name: str, text: str = "",
+                             path: str = "") -> Scenario:
+    """A scenario that is just a parameter file (no interventions)."""
+    return Scenario(name=name, parameters=params, text=text, path=path)
+
+
+__all__ = ["load_scenario", "ScenarioError", "scenario_from_parameters"]
