@@ -57,7 +57,7 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def _with_text(s: Scenario, texts: list[tuple[str, str]], path) -> Scenario:
     import dataclasses
-    joined = "\n".join(f"# ---- {p} ----\n{t}" for p, t in texts)
+    joined = "\n".join(f"# ---- {Path(p).name} ----\n{t}" for p, t in texts)
     return dataclasses.replace(s, text=joined, path=str(path))
 
 
