@@ -1,4 +1,4 @@
-"""The command line: `sendsim run`, `sendsim check`, `sendsim params`."""
+"""The command line: `sendsim run`, `compare`, `summarise`, `check`, `params`."""
 
 from __future__ import annotations
 
@@ -18,37 +18,99 @@ def _load(path: str | None) -> Parameters:
     return Parameters.from_toml(path)
 
 
-def cmd_run(args) -> int:
-    from .output import write_ensemble
-    from .plots import fan_charts
-    from .reports import format_summary, summary_table
-    from .runner import run_replications
+def load_scenario_or_parameters(path: str | None):
+    """A scenario file (it has a [scenario] table), or a plain parameter file run as it is;
+    None is the built-in council."""
+    from .scenario import Scenario
+    if path is None:
+        params = _load(None)
+        return Scenario.of(params, name=params.council.name.lower().replace(" ", "_"))
+    import tomllib
+    try:
+        with open(path, "rb") as fh:
+            is_scenario = "scenario" in tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError):
+        is_scenario = False     # let the loader below report the problem with the file's name
+    if is_scenario:
+        from .scenario_files import load_scenario
+        return load_scenario(path)
+    from .scenario_files import scenario_from_parameters
+    text = Path(path).read_text(encoding="utf-8") if Path(path).is_file() else ""
+    return scenario_from_parameters(Parameters.from_toml(path), Path(path).stem, text, str(path))
 
-    params = _load(args.params)
-    out = Path(args.out) if args.out else Path("sendsim-output") / (
-        f"{params.council.name.lower().replace(' ', '-')}-{dt.datetime.now():%Y%m%d-%H%M%S}")
-    if out.exists() and any(out.iterdir()) and not args.overwrite:
-        print(f"sendsim: {out} already exists and is not empty; choose another --out or pass "
-              "--overwrite", file=sys.stderr)
-        return 2
-    ens = run_replications(params, reps=args.reps, seed=args.seed, years=args.years,
-                           workers=args.workers, progress=not args.quiet)
-    ens.provenance["parameter_file"] = str(args.params) if args.params else "built-in default council"
-    table = summary_table(ens)
-    text = format_summary(table, ens.provenance)
-    title = f"sendsim {__version__}: {params.council.name}"
-    write_ensemble(ens, out, table, text, chart=lambda p: fan_charts(ens, p, title),
-                   overwrite=args.overwrite)
+
+def _executor(args):
+    """(executor or None, a function to close it) from --executor / --scheduler."""
+    if args.executor == "process":
+        if args.scheduler:
+            raise SystemExit("sendsim: --scheduler is for --executor dask")
+        return None, lambda: None
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise SystemExit("sendsim: --executor dask needs Dask: pip install 'sendsim[dask]'") from None
+    if args.scheduler:
+        client = Client(args.scheduler)
+        return client.get_executor(), client.close
+    cluster = LocalCluster(n_workers=args.workers or None, threads_per_worker=1,
+                           dashboard_address=None)
+    client = Client(cluster)
+
+    def close():
+        client.close()
+        cluster.close()
+    return client.get_executor(), close
+
+
+def _experiment(args, paths: list[str | None], baseline_first: bool) -> int:
+    from .experiment import run_experiment
+    from .experiment_output import write_summary
+
+    scenarios = [load_scenario_or_parameters(p) for p in paths]
+    names = "_vs_".join(s.name for s in scenarios)
+    out = Path(args.out) if args.out else Path("sendsim-output") / f"{names}-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    executor, close = _executor(args)
+    try:
+        result = run_experiment(scenarios, reps=args.reps, seed=args.seed, years=args.years,
+                                out=out, executor=executor, workers=args.workers,
+                                chunk_size=args.chunk_size, progress=not args.quiet,
+                                overwrite=args.overwrite)
+    finally:
+        close()
+    text = write_summary(result, baseline=scenarios[0].name if baseline_first else None, at=args.at)
     print(text)
-    print(f"\nTables, provenance and chart written to {out}/ "
-          "(summary.txt, summary.csv, monthly.csv, census.csv, calendar_year.csv, "
-          "financial_year.csv, plans_issued.csv, provenance.json, chart.png)")
+    run = result.manifest["runs"][-1]
+    print(f"\n{run['replications_run']} replications run in {run['seconds']:.0f} s "
+          f"({run['executor']}); results in {out}/: manifest.json, reps/ (Parquet, one file per "
+          "chunk and table), summary/ (CSV tables, report.txt, charts/*.png)")
+    return 0
+
+
+def cmd_run(args) -> int:
+    if args.scenario and args.params:
+        raise SystemExit("sendsim: give a scenario file or --params, not both")
+    return _experiment(args, [args.scenario or args.params], baseline_first=True)
+
+
+def cmd_compare(args) -> int:
+    return _experiment(args, list(args.scenarios), baseline_first=True)
+
+
+def cmd_summarise(args) -> int:
+    from .experiment import load_experiment
+    from .experiment_output import write_summary
+    result = load_experiment(args.folder)
+    print(write_summary(result, baseline=args.baseline, at=args.at))
     return 0
 
 
 def cmd_check(args) -> int:
-    p = Parameters.from_toml(args.file)
-    print(f"{args.file}: valid parameters for {p.council.name} from {p.council.start_date}")
+    s = load_scenario_or_parameters(args.file)
+    p = s.parameters
+    what = (f"valid scenario '{s.name}' ({len(s.interventions)} interventions, "
+            f"{len(s.capacity_programme)} capacity projects)" if s.interventions or
+            s.capacity_programme or s.conditions else "valid parameters")
+    print(f"{args.file}: {what} for {p.council.name} from {p.council.start_date}")
     return 0
 
 
@@ -70,24 +132,33 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sendsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    run = sub.add_parser("run", help="Simulate a council (the built-in default if no --params) "
-                                     "and summarise caseload, requests, timeliness and deficit.",
-                         description="Run replications and print central values with 90% "
-                                     "prediction intervals; write tables and a chart.")
-    run.add_argument("--params", metavar="FILE", help="parameter file (TOML); default: the "
-                                                      "built-in council (Wiltshire)")
-    run.add_argument("--reps", type=_positive_int, default=40, help="replications (default 40)")
-    run.add_argument("--seed", type=int, default=20230119, help="root random seed (default 20230119)")
-    run.add_argument("--years", type=_positive_float, default=8.0,
-                     help="years to simulate from the start date, then on to 31 March (default 8)")
-    run.add_argument("--out", metavar="DIR", help="folder for the results (default: a new "
-                                                  "folder under ./sendsim-output)")
-    run.add_argument("--workers", type=_positive_int, default=None,
-                     help="parallel worker processes (default: one per core); results do not "
-                          "depend on it")
-    run.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run = sub.add_parser("run", help="Simulate a scenario (default: the built-in council) and "
+                                     "summarise caseload, requests, timeliness and deficit.",
+                         description="Run replications of one scenario; write per-replication "
+                                     "results (Parquet), summary tables (CSV), fan charts and a "
+                                     "manifest; print medians with 90% prediction intervals.")
+    run.add_argument("scenario", nargs="?", metavar="SCENARIO.toml",
+                     help="scenario file, or a plain parameter file; default: the built-in "
+                          "council (Wiltshire)")
+    run.add_argument("--params", metavar="FILE", help="a parameter file (same as giving it as "
+                                                      "SCENARIO.toml)")
+    _experiment_options(run)
     run.set_defaults(func=cmd_run)
+
+    compare = sub.add_parser("compare", help="Run scenarios paired (common random numbers) and "
+                                             "print the differences that matter to a board.",
+                             description="The first scenario is the baseline; every other is "
+                                         "compared with it replication by replication.")
+    compare.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml")
+    _experiment_options(compare)
+    compare.set_defaults(func=cmd_compare)
+
+    summ = sub.add_parser("summarise", help="Rebuild an experiment folder's summary from its "
+                                            "saved replications.")
+    summ.add_argument("folder", metavar="DIR")
+    summ.add_argument("--baseline", help="scenario to compare the others with (default: first)")
+    summ.add_argument("--at", default="2028-29", help="financial year of the headline (default 2028-29)")
+    summ.set_defaults(func=cmd_summarise)
 
     check = sub.add_parser("check", help="Check a parameter file and list every problem in it.")
     check.add_argument("file", help="parameter file (TOML)")
@@ -99,6 +170,30 @@ def build_parser() -> argparse.ArgumentParser:
     params.add_argument("--overwrite", action="store_true", help="replace an existing FILE")
     params.set_defaults(func=cmd_params)
     return parser
+
+
+def _experiment_options(p) -> None:
+    p.add_argument("--reps", type=_positive_int, default=40, help="replications (default 40)")
+    p.add_argument("--seed", type=int, default=20230119, help="root random seed (default 20230119)")
+    p.add_argument("--years", type=_positive_float, default=8.0,
+                   help="years to simulate from the start date, then on to 31 March (default 8)")
+    p.add_argument("--out", metavar="DIR", help="experiment folder (default: a new folder under "
+                                                "./sendsim-output); an unfinished one is resumed")
+    p.add_argument("--workers", type=_positive_int, default=None,
+                   help="parallel worker processes (default: one per core); results do not "
+                        "depend on it")
+    p.add_argument("--executor", choices=("process", "dask"), default="process",
+                   help="where replications run: a local process pool (default) or Dask")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default with "
+                        "--executor dask: a local cluster)")
+    p.add_argument("--chunk-size", type=_positive_int, default=None,
+                   help="replications sent to a worker at a time (default: 1 to 25)")
+    p.add_argument("--at", default="2028-29",
+                   help="financial year the headline reports at (default 2028-29)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an existing experiment folder instead of resuming it")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _positive(kind: type, least, what: str):
@@ -129,9 +224,12 @@ def main(argv: list[str] | None = None) -> int:
     except ParameterError as exc:
         print(f"sendsim: {exc}", file=sys.stderr)
         return 2
-    except FileExistsError as exc:
+    except (FileExistsError, ValueError) as exc:   # ExperimentError is a ValueError
         print(f"sendsim: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as exc:
+        print(f"\nsendsim: {exc or 'interrupted'}", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

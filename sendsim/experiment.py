@@ -88,8 +88,17 @@ def run_chunk(scenario: Scenario, first_rep: int, seeds: list, years: float,
                       "capacity_programme_opens": p.get("capacity_programme_opens", {})})
         del r
         gc.collect()   # garbage from one replication slows the next (engineering notes)
-    tables = {name: pd.concat(dfs, ignore_index=True) for name, dfs in parts.items()}
+    tables = {name: canonical(pd.concat(dfs, ignore_index=True)) for name, dfs in parts.items()}
     return {"tables": tables, "draws": draws}
+
+
+def canonical(df: pd.DataFrame) -> pd.DataFrame:
+    """Column types as they read back from Parquet (timestamps in seconds), so results held in
+    memory and results loaded from a folder are the same frames."""
+    for col in df.columns:
+        if pd.api.types.is_datetime64_any_dtype(df[col]):
+            df[col] = df[col].astype("datetime64[s]")
+    return df
 
 
 # -- the experiment -------------------------------------------------------------------------------
@@ -229,6 +238,8 @@ def run_experiment(scenarios: list[Scenario] | Scenario, reps: int, seed: int,
                      for s in scenarios}
         manifest = {**finger, "reps": reps, "chunk_size": chunk_size,
                     "scenario_text": {s.name: s.text for s in scenarios},
+                    "conditions": {s.name: [c.as_dict() for c in s.conditions] for s in scenarios},
+                    "uncertainty_sources": {s.name: s.sources.describe() for s in scenarios},
                     "runs": [{"seconds": round(elapsed, 2), "replications_run": total,
                               "workers": workers,
                               "executor": _executor_name(executor, workers)}]}
@@ -276,6 +287,7 @@ def _open_folder(folder: Path, finger: dict, scenarios, reps: int, overwrite: bo
                 "scenario_text": {s.name: s.text for s in scenarios},
                 "scenario_files": {s.name: s.path for s in scenarios},
                 "uncertainty_sources": {s.name: s.sources.describe() for s in scenarios},
+                "conditions": {s.name: [c.as_dict() for c in s.conditions] for s in scenarios},
                 "created": _now()}
     return manifest
 
@@ -330,7 +342,7 @@ def load_ensemble(folder: str | Path, scenario: str, reps: int | None = None) ->
     firsts = sorted(int(p.stem.split("-")[1]) for p in (base / "provenance").glob("chunk-*.json"))
     tables = {}
     for name in TABLES:
-        dfs = [pd.read_parquet(_chunk_path(folder, scenario, name, f)) for f in firsts]
+        dfs = [canonical(pd.read_parquet(_chunk_path(folder, scenario, name, f))) for f in firsts]
         df = pd.concat(dfs, ignore_index=True) if dfs else pd.DataFrame()
         if reps is not None and len(df):
             df = df[df["rep"] < reps].reset_index(drop=True)

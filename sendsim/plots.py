@@ -45,3 +45,49 @@ def fan_charts(ens, path: Path, title: str) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+#: The four fans an experiment draws (issue 3): (file, title, table, column, scale, y label).
+EXPERIMENT_FANS = (
+    ("caseload.png", "EHC plans (start of month)", "monthly", "caseload", 1.0, "plans"),
+    ("inmss_share.png", "Share of plans in independent special schools (INMSS)", "monthly",
+     "inmss_share", 100.0, "% of plans"),
+    ("in_year_balance.png", "In-year High Needs balance", "financial_year", "in_year_balance",
+     1e-6, "GBP million (negative = overspend)"),
+    ("cumulative_balance.png", "Cumulative DSG balance at 31 March", "financial_year",
+     "cumulative_balance", 1e-6, "GBP million (negative = deficit)"),
+)
+
+
+def experiment_fans(ensembles: dict, folder: Path, title: str) -> list[Path]:
+    """One PNG per measure: each scenario's median with its 50% and 90% bands."""
+    folder = Path(folder)
+    paths = []
+    for filename, heading, table, column, scale, ylabel in EXPERIMENT_FANS:
+        fig, ax = plt.subplots(figsize=(9, 4.8))
+        reps = []
+        for k, (name, ens) in enumerate(ensembles.items()):
+            df = getattr(ens, table)
+            if df.empty:
+                continue
+            x = "month" if table == "monthly" else "financial_year"
+            g = (df[column] * scale).groupby(df[x])
+            q = pd.DataFrame({p: g.quantile(p) for p in (0.05, 0.25, 0.5, 0.75, 0.95)})
+            xs = q.index if table == "monthly" else [pd.Timestamp(int(s[:4]) + 1, 3, 31) for s in q.index]
+            colour = f"C{k}"
+            ax.fill_between(xs, q[0.05], q[0.95], color=colour, alpha=0.15)
+            ax.fill_between(xs, q[0.25], q[0.75], color=colour, alpha=0.3)
+            ax.plot(xs, q[0.5], color=colour, marker=None if table == "monthly" else "o",
+                    label=f"{name}: median, 50% and 90% bands")
+            reps.append(ens.reps)
+        if table == "financial_year":
+            ax.axhline(0, color="grey", lw=0.8)
+        ax.set_title(f"{heading}\n{title} ({min(reps) if reps else 0} replications each)", fontsize=10)
+        ax.set_ylabel(ylabel)
+        ax.legend(loc="best", fontsize=8)
+        fig.tight_layout()
+        path = folder / filename
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        paths.append(path)
+    return paths
