@@ -75,6 +75,8 @@ class RunResult(Tables):
             raise RuntimeError(f"undeclared flows {sorted(unknown)}; add them to recorder.FLOWS")
         for c in FLOWS:
             monthly[c] = monthly[c].fillna(0.0) if c in monthly else 0.0
+        # a fixed column order, whichever flows happened first (tables of replications stack)
+        monthly = monthly[[c for c in monthly.columns if c not in FLOWS] + list(FLOWS)]
         monthly["inmss_share"] = monthly["caseload_inmss"] / monthly["caseload"].where(monthly["caseload"] > 0)
         monthly["month"] = pd.to_datetime(monthly["month"])
         monthly.insert(1, "financial_year", [financial_year(d.date()) for d in monthly["month"]])

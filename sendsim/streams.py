@@ -89,9 +89,9 @@ class Streams:
 
     def __init__(self, seed_seq: np.random.SeedSequence,
                  process_seed: np.random.SeedSequence | None = None):
-        children = seed_seq.spawn(len(ACTIVITIES))
+        children = children_of(seed_seq, len(ACTIVITIES))
         if process_seed is not None:
-            process = process_seed.spawn(len(ACTIVITIES))
+            process = children_of(process_seed, len(ACTIVITIES))
             children = [c if name in STRUCTURAL else pc
                         for name, c, pc in zip(ACTIVITIES, children, process)]
         self._seeds = dict(zip(ACTIVITIES, children))
@@ -107,6 +107,14 @@ class Streams:
         (common random numbers)."""
         ss = self._seeds[name]
         return Stream(np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key + (1_000_000 + month,)))
+
+
+def children_of(seed_seq: np.random.SeedSequence, n: int) -> list[np.random.SeedSequence]:
+    """The first `n` children `seed_seq.spawn` would give, without spawning: `spawn` counts the
+    children it has made, so a seed used twice (two scenarios, one process) would otherwise get
+    different streams the second time."""
+    return [np.random.SeedSequence(seed_seq.entropy, spawn_key=tuple(seed_seq.spawn_key) + (i,),
+                                   pool_size=seed_seq.pool_size) for i in range(n)]
 
 
 def replication_seeds(root_seed: int, reps: int) -> list[np.random.SeedSequence]:
