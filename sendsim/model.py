@@ -238,6 +238,8 @@ class SendModel(mesa.Model):
         if setting is not None:
             self.ledger.before_change(setting, t)
             self.counts[setting] += 1
+            if setting == "inmss":
+                self.recorder.flow(t, "moved_into_inmss")
             if setting in CAPACITY_SETTINGS and not place_already_taken:
                 self.places.take_now(setting)
         child.setting = setting

@@ -28,7 +28,7 @@ FLOWS: tuple[str, ...] = (
     "income_safety_valve", "safety_valve_paid", "safety_valve_withheld_gbp",
     "sen_support_start", "sen_support_identified", "sen_support_exits", "sen_support_requested",
     "sen_support_returned", "sen_support_left_school",
-    "requests_prevented", "inmss_diverted", "ceased_by_intervention",
+    "requests_prevented", "inmss_diverted", "ceased_by_intervention", "moved_into_inmss",
 )
 
 
