@@ -358,15 +358,7 @@ class Parameters:
 
     @classmethod
     def from_toml(cls, path: str | Path) -> "Parameters":
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ParameterError([f"cannot read the file: {exc.strerror}"], str(path)) from None
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ParameterError([f"not valid TOML: {exc}"], str(path)) from None
+        data, _ = read_toml(path)
         return cls.from_dict(data, source=str(path))
 
     def to_dict(self) -> dict:
@@ -397,6 +389,19 @@ class Parameters:
         """The value at a dotted path (``'assessment.ep_capacity_changes[0].per_month'``)."""
         node, leaf = _locate(self.to_dict(), dotted)
         return node[leaf]
+
+
+def read_toml(path: str | Path, error: type[ParameterError] = ParameterError) -> tuple[dict, str]:
+    """(data, text) of a TOML file; `error` naming the file if it cannot be read or parsed."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise error([f"cannot read the file: {exc.strerror}"], str(path)) from None
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        raise error([f"not valid TOML: {exc}"], str(path)) from None
 
 
 def _locate(data: dict, dotted: str):

@@ -20,10 +20,9 @@ from __future__ import annotations
 import copy
 import csv
 import datetime as dt
-import tomllib
 from pathlib import Path
 
-from .parameters import FrozenMap, ParameterError, Parameters
+from .parameters import FrozenMap, ParameterError, Parameters, read_toml
 from .scenario import CapacityProject, Condition, Effect, Intervention, Scenario, Sources
 
 BUILTIN = "builtin:"
@@ -64,14 +63,7 @@ def _with_text(s: Scenario, texts: list[tuple[str, str]], path) -> Scenario:
 # -- reading and merging --------------------------------------------------------------------------
 
 def _read(path: Path) -> tuple[dict, str]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError([f"cannot read the file: {exc.strerror}"], str(path)) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([f"not valid TOML: {exc}"], str(path)) from None
+    data, text = read_toml(path, ScenarioError)
     problems = [f"[{k}]: unknown section (allowed: {', '.join(TOP_LEVEL)})" for k in data
                 if k not in TOP_LEVEL]
     head = data.get("scenario")

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .recorder import FLOWS
+from .scenario import CONDITION_KINDS
 
 #: Two-sided 95% normal quantile (for the median's order-statistic interval and Wilson bounds).
 Z95 = 1.959963984540054
@@ -32,7 +33,6 @@ FLOW_PREFIXES = ("spend_", "income_", "child_days_")
 #: balance), not a stock at its first instant: the year-end value is the March row's.
 MONTH_END_COLUMNS = ("cumulative_balance",)
 
-CONDITION_KINDS = ("in_year_balance_from", "in_year_balance_in", "cumulative_deficit_at_most")
 LONG_COLUMNS = ["rep", "financial_year", "series", "value", "whole_year"]
 
 
