@@ -136,6 +136,11 @@ class SendModel(mesa.Model):
         finally:
             gc.set_threshold(*thresholds)
             gc.unfreeze()
+            # Mesa 3 counts agent ids in a class-level dict keyed by model, which keeps every
+            # model (and all its children) alive for the life of the process: one replication's
+            # worth of memory leaked per run, and ever slower collections. No agent is made after
+            # the run, so let go of it.
+            mesa.Agent._ids.pop(self, None)
         return self
 
     # -- population helpers ------------------------------------------------------------------

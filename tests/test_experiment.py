@@ -182,3 +182,18 @@ def test_a_seed_used_twice_gives_the_same_replication(base):
     first = simulate(base, seed, 0.5).monthly
     again = simulate(base, seed, 0.5).monthly
     pd.testing.assert_frame_equal(first, again)
+
+
+def test_a_finished_replication_leaves_nothing_alive(base):
+    """Workers run hundreds of replications: each model must be freed once its tables are out
+    (Mesa's class-level agent-id counter kept every model alive until sendsim let go of it)."""
+    import gc
+    import weakref
+    from sendsim.model import RunSpec, SendModel
+    from sendsim.results import RunResult
+    model = SendModel(base, np.random.SeedSequence(1), RunSpec(0.5)).run()
+    RunResult.from_model(model, 1)
+    alive = weakref.ref(model)
+    del model
+    gc.collect()
+    assert alive() is None
