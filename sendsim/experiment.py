@@ -140,6 +140,8 @@ def run_experiment(scenarios: list[Scenario] | Scenario, reps: int, seed: int,
     """
     if isinstance(scenarios, Scenario):
         scenarios = [scenarios]
+    if executor is not None and hasattr(executor, "get_executor"):
+        executor = executor.get_executor()   # a dask.distributed.Client
     if reps < 1:
         raise ExperimentError(f"reps must be at least 1 (got {reps})")
     names = [s.name for s in scenarios]

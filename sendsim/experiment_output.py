@@ -57,6 +57,9 @@ def summarise(result, baseline: str | None = None, at: str = "2028-29") -> tuple
         table = headline(result.ensembles, baseline=baseline, at=at, conditions=conditions)
         writers["headline.csv"] = _csv(table)
         texts.append(format_headline(table))
+    sources = result.manifest.get("uncertainty_sources", {})
+    texts.append("Uncertainty between replications: " + "; ".join(
+        f"{name}: {sources.get(name, '?')}" for name in names))
     text = "\n\n".join(texts)
     writers["report.txt"] = lambda p: p.write_text(text + "\n", encoding="utf-8")
     writers["provenance.json"] = lambda p: p.write_text(json.dumps(

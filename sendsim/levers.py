@@ -53,7 +53,8 @@ class Levers:
         return value
 
     def probability(self, target: str, base: float, band: str = "", requester: str = "",
-                    setting: str = "", per_month_shares: dict[str, float] | None = None) -> float:
+                    setting: str = "", need: str = "",
+                    per_month_shares: dict[str, float] | None = None) -> float:
         """`base` after the interventions on `target` that apply to this case, in [0, 1].
 
         `per_month_shares` maps an intervention name to its extra events a month divided by the
@@ -65,6 +66,8 @@ class Levers:
             if iv.requester and requester != iv.requester:
                 continue
             if iv.setting and setting != iv.setting:
+                continue
+            if iv.needs and need not in iv.needs:
                 continue
             if iv.change == "per_month":
                 p += (per_month_shares or {}).get(iv.name, 0.0)
@@ -78,9 +81,13 @@ class Levers:
             value = self._apply(value, iv.change, r, effect)
         return max(0.0, value)
 
-    def inmss_factor(self) -> float:
-        """Share of would-be new INMSS placements that still go to INMSS."""
-        return self.capacity("inmss_placements", 1.0)
+    def inmss_factor(self, need: str) -> float:
+        """Share of would-be new INMSS placements of a child with this need still made."""
+        factor = 1.0
+        for iv, r, effect in self.active("inmss_placements"):
+            if not iv.needs or need in iv.needs:
+                factor *= 1.0 + r * (effect - 1.0)
+        return max(0.0, factor)
 
     # -- flows -----------------------------------------------------------------------------
     def request_keep(self, expected_by_age: list[float], age_bands: list[str]) -> list[float]:

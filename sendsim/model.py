@@ -442,6 +442,8 @@ class SendModel(mesa.Model):
             expected = sum(self.expected_requests_by_band.get(b, 0.0) for b in bands)
             if iv.requester:
                 expected *= share if iv.requester == "parent" else 1.0 - share
+            if iv.needs:
+                expected *= sum(self.params.start_state.need_mix.get(n, 0.0) for n in iv.needs)
             out[iv.name] = per_month / expected if expected > 0 else 0.0
         return out
 

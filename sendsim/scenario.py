@@ -22,7 +22,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .codes import AGE_BANDS, CAPACITY_SETTINGS, REVIEW_CEASE_REASONS, SETTINGS
+from .codes import AGE_BANDS, CAPACITY_SETTINGS, NEEDS, REVIEW_CEASE_REASONS, SETTINGS
 from .parameters import FrozenMap, Parameters
 
 #: What each target is, which changes it accepts, and which filters apply (for docs and checks).
@@ -32,22 +32,23 @@ TARGETS: dict[str, dict] = {
         "changes": ("per_month", "multiply"), "filters": ("age_bands",)},
     "no_to_assess": {
         "doc": "Probability a request is refused assessment; `per_month` = extra refusals a month.",
-        "changes": ("set", "add", "multiply", "per_month"), "filters": ("age_bands", "requester")},
+        "changes": ("set", "add", "multiply", "per_month"),
+        "filters": ("age_bands", "needs", "requester")},
     "no_to_issue": {
         "doc": "Probability an assessment ends without a plan.",
-        "changes": ("set", "add", "multiply"), "filters": ("age_bands",)},
+        "changes": ("set", "add", "multiply"), "filters": ("age_bands", "needs")},
     "ceasing": {
         "doc": "Extra plans ceased a month (at once, with `reason`), among plan holders of the "
                "age bands and setting given.",
-        "changes": ("per_month",), "filters": ("age_bands", "setting")},
+        "changes": ("per_month",), "filters": ("age_bands", "needs", "setting")},
     "inmss_placements": {
         "doc": "New placements in independent special schools (INMSS): `multiply` 0.9 = one in "
                "ten placed in a state special school instead (resource base, then mainstream, "
                "if full).",
-        "changes": ("multiply",), "filters": ()},
+        "changes": ("multiply",), "filters": ("needs",)},
     "step_down": {
         "doc": "Probability an annual review steps the child down from `setting` (required).",
-        "changes": ("set", "add", "multiply"), "filters": ("setting",)},
+        "changes": ("set", "add", "multiply"), "filters": ("setting", "needs")},
     "ep_capacity": {
         "doc": "Educational Psychology advices a month.",
         "changes": ("add", "multiply"), "filters": ()},
@@ -87,6 +88,7 @@ class Intervention:
     full_effect: dt.date | None = None
     end: dt.date | None = None
     age_bands: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
     requester: str = ""
     setting: str = ""
     reason: str = "needs_met"
@@ -215,6 +217,11 @@ def check(s: Scenario, end: dt.date | None = None) -> list[str]:
         for band in iv.age_bands:
             if band not in AGE_BANDS:
                 out.append(f"{key}.age_bands: {band!r} is not an age band; allowed: {', '.join(AGE_BANDS)}")
+        for need in iv.needs:
+            if need not in NEEDS:
+                out.append(f"{key}.needs: {need!r} is not a primary need; allowed: {', '.join(NEEDS)}")
+        if iv.needs and "needs" not in spec["filters"]:
+            out.append(f"{key}.needs: target {iv.target!r} cannot be restricted by need")
         if iv.age_bands and "age_bands" not in spec["filters"]:
             out.append(f"{key}.age_bands: target {iv.target!r} cannot be restricted by age")
         if iv.requester and ("requester" not in spec["filters"] or iv.requester not in REQUESTERS):

@@ -30,7 +30,8 @@ TOP_LEVEL = ("scenario", "parameters", "interventions", "capacity_programme", "c
              "uncertainty_sources")
 SCENARIO_KEYS = ("name", "title", "description", "base", "extends", "drop")
 INTERVENTION_KEYS = ("name", "target", "change", "effect", "start", "full_effect", "end",
-                     "age_bands", "requester", "setting", "reason", "annual_cost_gbp", "source")
+                     "age_bands", "needs", "requester", "setting", "reason", "annual_cost_gbp",
+                     "source")
 PROJECT_KEYS = ("name", "setting", "places", "opens", "unit_cost_gbp_per_year",
                 "slip_probability", "delay_months", "source")
 CONDITION_KEYS = ("name", "kind", "financial_year", "gbp")
@@ -242,6 +243,7 @@ def _intervention(item: dict, k: int, problems: list[str]) -> Intervention | Non
         full_effect=_get(item, "full_effect", dt.date, where, problems, None),
         end=_get(item, "end", dt.date, where, problems, None),
         age_bands=tuple(_get(item, "age_bands", list, where, problems, [])),
+        needs=tuple(_get(item, "needs", list, where, problems, [])),
         requester=_get(item, "requester", str, where, problems, ""),
         setting=_get(item, "setting", str, where, problems, ""),
         reason=_get(item, "reason", str, where, problems, "needs_met"),

@@ -248,3 +248,14 @@ def test_paired_differences_have_far_smaller_variance(small):
         assert factor > 3
         # fewer plans, a better balance (less deficit), in nearly every pair
         assert sign * paired.mean() > 0 and (sign * paired > 0).mean() >= 0.8
+
+
+def test_an_intervention_restricted_by_need_acts_on_that_need_only(small):
+    refuse_asd = with_(small, target="no_to_assess", change="set", needs=["ASD"],
+                       effect=Effect.fixed(1.0))
+    plans = simulate(refuse_asd, 6, 2.0).plans_issued
+    after = plans[plans["request_date"] >= START]
+    assert len(after[after["need"] == "ASD"]) == 0
+    assert len(after[after["need"] != "ASD"]) > 20
+    base = simulate(small, 6, 2.0).plans_issued
+    assert len(base[(base["request_date"] >= START) & (base["need"] == "ASD")]) > 0

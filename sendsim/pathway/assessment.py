@@ -35,6 +35,7 @@ def decide_to_assess(model, child) -> None:
     if model.levers:
         requester = "parent" if u_requester < model.params.requests.parent_share else "school"
         p = model.levers.probability("no_to_assess", p, band=model.age_band(child), requester=requester,
+                                     need=child.need,
                                      per_month_shares=model.no_to_assess_per_month_shares(requester))
     if u_decision < p:
         model.recorder.flow(model.now, "no_to_assess")
@@ -68,7 +69,7 @@ def decide_to_issue(model, child) -> None:
     rng = model.streams["assessment"]
     p = model.no_to_issue
     if model.levers:
-        p = model.levers.probability("no_to_issue", p, band=model.age_band(child))
+        p = model.levers.probability("no_to_issue", p, band=model.age_band(child), need=child.need)
     if rng.u() < p:
         model.recorder.flow(model.now, "no_to_issue")
         model.refused(child, "no_to_issue")

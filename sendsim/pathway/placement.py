@@ -53,7 +53,7 @@ def diverted_from_inmss(model, child) -> bool:
     """An intervention on new INMSS placements keeps this child in the state sector: a free
     special school place, else a free resource base place, else where they are (mainstream or
     early years for a new plan). True if diverted."""
-    factor = model.levers.inmss_factor()
+    factor = model.levers.inmss_factor(child.need)
     if factor >= 1.0 or model.streams["interventions"].u() < factor:
         return False
     model.recorder.flow(model.now, "inmss_diverted")

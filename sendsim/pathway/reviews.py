@@ -68,7 +68,7 @@ def annual_review(model, child, now: float) -> None:
     setting = child.setting
     p_down = r.step_down.get(setting, 0.0) if setting in STEP_DOWN else 0.0
     if model.levers and setting in STEP_DOWN:
-        p_down = model.levers.probability("step_down", p_down, setting=setting)
+        p_down = model.levers.probability("step_down", p_down, setting=setting, need=child.need)
     p_up = r.step_up.get(setting, 0.0) if setting in STEP_UP else 0.0
     if child.waiting_for is None and u_step < p_down:
         target = STEP_DOWN[setting]
