@@ -105,8 +105,15 @@ def cmd_summarise(args) -> int:
 
 
 def cmd_check(args) -> int:
+    from .model import RunSpec
+    from .scenario_files import ScenarioError
     s = load_scenario_or_parameters(args.file)
     p = s.parameters
+    end = RunSpec(args.years).end_date(p.council.start_date)
+    problems = s.problems(end)
+    if problems:
+        raise ScenarioError([f"{q} (for a run of {args.years:g} years, to {end})" for q in problems],
+                            args.file)
     what = (f"valid scenario '{s.name}' ({len(s.interventions)} interventions, "
             f"{len(s.capacity_programme)} capacity projects)" if s.interventions or
             s.capacity_programme or s.conditions else "valid parameters")
@@ -161,7 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     summ.set_defaults(func=cmd_summarise)
 
     check = sub.add_parser("check", help="Check a parameter file and list every problem in it.")
-    check.add_argument("file", help="parameter file (TOML)")
+    check.add_argument("file", help="scenario or parameter file (TOML)")
+    check.add_argument("--years", type=_positive_float, default=8.0,
+                       help="check that every date falls in a run of this many years (default 8)")
     check.set_defaults(func=cmd_check)
 
     params = sub.add_parser("params", help="Print (or save) the built-in council's parameters, "

@@ -241,6 +241,7 @@ def run_experiment(scenarios: list[Scenario] | Scenario, reps: int, seed: int,
         manifest = {**finger, "reps": reps, "chunk_size": chunk_size,
                     "scenario_text": {s.name: s.text for s in scenarios},
                     "conditions": {s.name: [c.as_dict() for c in s.conditions] for s in scenarios},
+                    "titles": {s.name: s.title for s in scenarios},
                     "uncertainty_sources": {s.name: s.sources.describe() for s in scenarios},
                     "runs": [{"seconds": round(elapsed, 2), "replications_run": total,
                               "workers": workers,
@@ -269,11 +270,12 @@ def _open_folder(folder: Path, finger: dict, scenarios, reps: int, overwrite: bo
     """The manifest to continue, or a fresh one; refuses a folder of another experiment."""
     path = folder / "manifest.json"
     if folder.exists() and any(folder.iterdir()):
-        if overwrite:
-            shutil.rmtree(folder)
-        elif not path.is_file():
+        if not path.is_file():
+            # --overwrite replaces an experiment, never a folder of other files
             raise ExperimentError(f"{folder} exists and is not a sendsim experiment folder; "
                                   "choose another --out")
+        if overwrite:
+            shutil.rmtree(folder)
         else:
             old = json.loads(path.read_text(encoding="utf-8"))
             mine = {k: old.get(k) for k in finger}
@@ -290,6 +292,7 @@ def _open_folder(folder: Path, finger: dict, scenarios, reps: int, overwrite: bo
                 "scenario_files": {s.name: s.path for s in scenarios},
                 "uncertainty_sources": {s.name: s.sources.describe() for s in scenarios},
                 "conditions": {s.name: [c.as_dict() for c in s.conditions] for s in scenarios},
+                "titles": {s.name: s.title for s in scenarios},
                 "created": _now()}
     return manifest
 

@@ -57,6 +57,9 @@ def summarise(result, baseline: str | None = None, at: str = "2028-29") -> tuple
         table = headline(result.ensembles, baseline=baseline, at=at, conditions=conditions)
         writers["headline.csv"] = _csv(table)
         texts.append(format_headline(table))
+    titles = [f"{name}: {t}" for name, t in result.manifest.get("titles", {}).items() if t]
+    if titles:
+        texts.insert(0, "\n".join(titles))
     sources = result.manifest.get("uncertainty_sources", {})
     texts.append("Uncertainty between replications: " + "; ".join(
         f"{name}: {sources.get(name, '?')}" for name in names))

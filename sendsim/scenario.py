@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from .codes import AGE_BANDS, CAPACITY_SETTINGS, NEEDS, REVIEW_CEASE_REASONS, SETTINGS
 from .parameters import FrozenMap, Parameters
+from .pathway.placement import STEP_DOWN
 
 #: What each target is, which changes it accepts, and which filters apply (for docs and checks).
 TARGETS: dict[str, dict] = {
@@ -174,6 +175,23 @@ class Scenario:
         return check(self, end)
 
 
+def _effect_problems(iv: Intervention, key: str) -> list[str]:
+    """Effects the engine could not carry out, rather than silently doing nothing."""
+    e, out = iv.effect, []
+    if iv.change == "multiply" and e.low < 0:
+        out.append(f"{key}.effect: a factor cannot be negative (low={e.low})")
+    if iv.change == "set" and not (0 <= e.low and e.high <= 1):
+        out.append(f"{key}.effect: a probability must lie in [0, 1]")
+    if iv.target in ("requests", "inmss_placements") and (
+            (iv.change == "multiply" and e.high > 1) or (iv.change == "per_month" and e.high > 0)):
+        out.append(f"{key}.effect: an intervention can only reduce {iv.target} (a factor up to "
+                   "1, or a negative number a month); raise demand through the parameters "
+                   "(requests.trend_per_year, requests.rate_per_1000_by_age)")
+    if iv.target == "ceasing" and e.low < 0:
+        out.append(f"{key}.effect: extra ceasing cannot be negative (low={e.low})")
+    return out
+
+
 def check(s: Scenario, end: dt.date | None = None) -> list[str]:
     out: list[str] = []
     start = s.parameters.council.start_date
@@ -202,11 +220,9 @@ def check(s: Scenario, end: dt.date | None = None) -> list[str]:
         if iv.change not in spec["changes"]:
             out.append(f"{key}.change: {iv.change!r} is not allowed for target {iv.target!r}; "
                        f"allowed: {', '.join(spec['changes'])}")
+        else:
+            out.extend(_effect_problems(iv, key))
         effect_ok(iv.effect, f"{key}.effect")
-        if iv.change == "multiply" and iv.effect.low < 0:
-            out.append(f"{key}.effect: a factor cannot be negative (low={iv.effect.low})")
-        if iv.change == "set" and not (0 <= iv.effect.low and iv.effect.high <= 1):
-            out.append(f"{key}.effect: a probability must lie in [0, 1]")
         date_ok(iv.start, f"{key}.start")
         date_ok(iv.full_effect, f"{key}.full_effect")
         date_ok(iv.end, f"{key}.end")
@@ -233,13 +249,19 @@ def check(s: Scenario, end: dt.date | None = None) -> list[str]:
             out.append(f"{key}.setting: {iv.setting!r} is not a setting; allowed: {', '.join(SETTINGS)}")
         if iv.target in ("step_down", "unit_cost") and not iv.setting:
             out.append(f"{key}.setting: required for target {iv.target!r}")
+        if iv.target == "step_down" and iv.setting and iv.setting not in STEP_DOWN:
+            out.append(f"{key}.setting: no step down from {iv.setting!r}; allowed: "
+                       f"{', '.join(STEP_DOWN)}")
         if iv.target == "ceasing" and iv.reason not in REVIEW_CEASE_REASONS:
             out.append(f"{key}.reason: {iv.reason!r} not allowed; allowed: {', '.join(REVIEW_CEASE_REASONS)}")
         if iv.annual_cost_gbp < 0:
             out.append(f"{key}.annual_cost_gbp: must be >= 0 (got {iv.annual_cost_gbp})")
 
+    project_names = [p.name for p in s.capacity_programme]
     for k, pr in enumerate(s.capacity_programme):
         key = f"capacity_programme[{k}] ({pr.name!r})"
+        if project_names.count(pr.name) > 1:
+            out.append(f"{key}: name used twice; names must be unique")
         if pr.setting not in CAPACITY_SETTINGS:
             out.append(f"{key}.setting: {pr.setting!r} is not a capacity setting; allowed: "
                        f"{', '.join(CAPACITY_SETTINGS)}")
@@ -254,8 +276,11 @@ def check(s: Scenario, end: dt.date | None = None) -> list[str]:
         if pr.unit_cost_gbp_per_year is not None and pr.unit_cost_gbp_per_year < 0:
             out.append(f"{key}.unit_cost_gbp_per_year: must be >= 0")
 
+    condition_names = [c.name for c in s.conditions]
     for k, c in enumerate(s.conditions):
         key = f"conditions[{k}] ({c.name!r})"
+        if condition_names.count(c.name) > 1:
+            out.append(f"{key}: name used twice; names must be unique")
         if c.kind not in CONDITION_KINDS:
             out.append(f"{key}.kind: {c.kind!r} is not a condition; allowed: {', '.join(CONDITION_KINDS)}")
         if c.kind == "cumulative_deficit_at_most" and (c.gbp is None or c.gbp < 0):

@@ -12,7 +12,7 @@ another. Every problem is reported at once, naming the file and the key.
     [[interventions]]  ...    [[capacity_programme]]  ...    [[conditions]]  ...
     [uncertainty_sources]  process_noise = true ...
 
-`docs/scenarios.md` is the reference of every key; `tests/test_scenario_files.py` runs it.
+`docs/scenarios.md` is the reference of every key; `tests/test_docs_scenarios.py` keeps it true.
 """
 
 from __future__ import annotations
@@ -113,6 +113,9 @@ def _read_chain(path: Path, seen: list[Path]) -> tuple[dict, list[tuple[str, str
     data, text = _read(path)
     parent_ref = data["scenario"].get("extends")
     if parent_ref is None:
+        if data["scenario"].get("drop"):
+            raise ScenarioError(["scenario.drop: only a scenario that `extends` another can "
+                                 "drop what it inherits"], str(path))
         data["scenario"].setdefault("base", BUILTIN + "wiltshire")
         return data, [(str(path), text)]
     parent_path = path.parent / parent_ref
@@ -120,7 +123,11 @@ def _read_chain(path: Path, seen: list[Path]) -> tuple[dict, list[tuple[str, str
         raise ScenarioError([f"scenario.extends: {parent_ref!r} not found (looked for {parent_path})"],
                             str(path))
     parent, texts = _read_chain(parent_path, seen + [resolved])
-    return _merge(parent, data), texts + [(str(path), text)]
+    try:
+        merged = _merge(parent, data)
+    except ScenarioError as exc:
+        raise ScenarioError(exc.problems, str(path)) from None
+    return merged, texts + [(str(path), text)]
 
 
 def _merge(parent: dict, child: dict) -> dict:
@@ -129,14 +136,24 @@ def _merge(parent: dict, child: dict) -> dict:
     items by name."""
     out = copy.deepcopy(parent)
     head = dict(child["scenario"])
-    drop = set(head.pop("drop", []))
+    drop = list(head.pop("drop", []))
     head.pop("extends", None)
     out["scenario"] = {"base": parent["scenario"]["base"], **head}
     out["parameters"] = _deep_merge(out.get("parameters", {}), child.get("parameters", {}))
+    inherited = {i["name"] for section in ("interventions", "capacity_programme", "conditions")
+                 for i in out.get(section, [])}
+    unknown = [name for name in drop if name not in inherited]
+    if unknown:
+        raise ScenarioError([f"scenario.drop: {name!r} is not an inherited intervention, "
+                             "capacity project or condition" for name in unknown])
     for section in ("interventions", "capacity_programme", "conditions"):
         items = [i for i in out.get(section, []) if i["name"] not in drop]
         for item in child.get(section, []):
-            items = [i for i in items if i["name"] != item["name"]] + [item]
+            names = [i["name"] for i in items]
+            if item["name"] in names:          # replaced where it stood: the order is kept
+                items[names.index(item["name"])] = item
+            else:
+                items.append(item)
         out[section] = items
     out["uncertainty_sources"] = {**out.get("uncertainty_sources", {}),
                                   **child.get("uncertainty_sources", {})}
