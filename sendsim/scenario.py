@@ -192,6 +192,17 @@ def _effect_problems(iv: Intervention, key: str) -> list[str]:
     return out
 
 
+def _keyed(items, section: str, out: list[str]):
+    """Each item with the key its messages name, noting a name used twice (names identify
+    items in reports and in `extends`)."""
+    names = [i.name for i in items]
+    for k, item in enumerate(items):
+        key = f"{section}[{k}] ({item.name!r})"
+        if names.count(item.name) > 1:
+            out.append(f"{key}: name used twice; names must be unique")
+        yield item, key
+
+
 def check(s: Scenario, end: dt.date | None = None) -> list[str]:
     out: list[str] = []
     start = s.parameters.council.start_date
@@ -208,11 +219,7 @@ def check(s: Scenario, end: dt.date | None = None) -> list[str]:
             out.append(f"{key}: need low <= mode <= high (got low={e.low}, mode={e.mode}, "
                        f"high={e.high})")
 
-    names = [i.name for i in s.interventions]
-    for k, iv in enumerate(s.interventions):
-        key = f"interventions[{k}] ({iv.name!r})"
-        if names.count(iv.name) > 1:
-            out.append(f"{key}: name used twice; names must be unique")
+    for iv, key in _keyed(s.interventions, "interventions", out):
         spec = TARGETS.get(iv.target)
         if spec is None:
             out.append(f"{key}.target: {iv.target!r} is not a target; allowed: {', '.join(TARGETS)}")
@@ -257,11 +264,7 @@ def check(s: Scenario, end: dt.date | None = None) -> list[str]:
         if iv.annual_cost_gbp < 0:
             out.append(f"{key}.annual_cost_gbp: must be >= 0 (got {iv.annual_cost_gbp})")
 
-    project_names = [p.name for p in s.capacity_programme]
-    for k, pr in enumerate(s.capacity_programme):
-        key = f"capacity_programme[{k}] ({pr.name!r})"
-        if project_names.count(pr.name) > 1:
-            out.append(f"{key}: name used twice; names must be unique")
+    for pr, key in _keyed(s.capacity_programme, "capacity_programme", out):
         if pr.setting not in CAPACITY_SETTINGS:
             out.append(f"{key}.setting: {pr.setting!r} is not a capacity setting; allowed: "
                        f"{', '.join(CAPACITY_SETTINGS)}")
@@ -276,11 +279,7 @@ def check(s: Scenario, end: dt.date | None = None) -> list[str]:
         if pr.unit_cost_gbp_per_year is not None and pr.unit_cost_gbp_per_year < 0:
             out.append(f"{key}.unit_cost_gbp_per_year: must be >= 0")
 
-    condition_names = [c.name for c in s.conditions]
-    for k, c in enumerate(s.conditions):
-        key = f"conditions[{k}] ({c.name!r})"
-        if condition_names.count(c.name) > 1:
-            out.append(f"{key}: name used twice; names must be unique")
+    for c, key in _keyed(s.conditions, "conditions", out):
         if c.kind not in CONDITION_KINDS:
             out.append(f"{key}.kind: {c.kind!r} is not a condition; allowed: {', '.join(CONDITION_KINDS)}")
         if c.kind == "cumulative_deficit_at_most" and (c.gbp is None or c.gbp < 0):
