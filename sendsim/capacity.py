@@ -154,12 +154,13 @@ class ReviewBacklog:
         self._budget = min(self._budget + self.per_month * DAYS_PER_WEEK / DAYS_PER_MONTH,
                            self.per_month * DAYS_PER_WEEK / DAYS_PER_MONTH + 1.0)
         done = []
-        heap = self._heap
-        while heap and heap[0][0] <= now and self._budget >= 1.0:
-            due_day, _, child = heapq.heappop(heap)
+        heap, pop, budget = self._heap, heapq.heappop, self._budget
+        while heap and heap[0][0] <= now and budget >= 1.0:
+            due_day, _, child = pop(heap)
             if is_current(child, due_day):
                 done.append((due_day, child))
-                self._budget -= 1.0
+                budget -= 1.0
+        self._budget = budget
         return done
 
     def overdue(self, now: float, is_current) -> int:

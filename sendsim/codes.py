@@ -65,12 +65,21 @@ def age_band(age: int) -> str:
     return AGE_BANDS[-1]
 
 
-def age_band_index(age: int) -> int:
-    """Index into AGE_BANDS; used on hot paths instead of the string."""
+def _band_index_slow(age: int) -> int:
     for i, upper in enumerate(_AGE_BAND_UPPER):
         if age <= upper:
             return i
     return len(AGE_BANDS) - 1
+
+
+_BAND_INDEX_BY_AGE = tuple(_band_index_slow(a) for a in range(MAX_AGE + 30))
+
+
+def age_band_index(age: int) -> int:
+    """Index into AGE_BANDS (a table lookup: called for every review and decision)."""
+    if 0 <= age < len(_BAND_INDEX_BY_AGE):
+        return _BAND_INDEX_BY_AGE[age]
+    return _band_index_slow(age)
 
 
 #: Settings a child of each age band can be in (used to build a start population and to keep

@@ -116,7 +116,7 @@ class SendModel(mesa.Model):
     # -- time ------------------------------------------------------------------------------
     @property
     def now(self) -> float:
-        return self.env.now
+        return self.env._now      # SimPy's own `now` is a property too: one call, not two
 
     def date(self, t: float | None = None) -> dt.date:
         return self.clock.date(self.now if t is None else t)

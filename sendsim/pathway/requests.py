@@ -54,10 +54,8 @@ def generate_requests(model, start: float, end: float, month: int) -> int:
         model.expected_requests_by_band = _by_band([x * k for x, k in zip(per_month, keep)])
     thin = model.streams["interventions"]
     made = 0
-    for age, lam in enumerate(lams):
-        if lam <= 0:
-            continue
-        for _ in range(rng.poisson(lam)):
+    for age, count in enumerate(rng.poisson_many(lams)):
+        for _ in range(count):
             when = start + (end - start) * rng.u()
             if keep is not None and keep[age] < 1.0 and thin.u() >= keep[age]:
                 model.recorder.flow(when, "requests_prevented")

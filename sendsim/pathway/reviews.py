@@ -37,8 +37,10 @@ def weekly_reviews(model) -> None:
     late = sum(1 for due_day, _ in held if now - due_day > 28)
     model.recorder.flow(now, "reviews_held", len(held))
     model.recorder.flow(now, "reviews_late", late)
+    r = model.params.reviews
+    gaps = (r.under5_interval_months * 365.25 / 12, r.interval_months * 365.25 / 12)
     for due_day, child in held:
-        annual_review(model, child, now)
+        annual_review(model, child, now, gaps)
 
 
 def cease_thresholds(cease_at_review) -> list[list[tuple[float, str]]]:
@@ -54,29 +56,32 @@ def cease_thresholds(cease_at_review) -> list[list[tuple[float, str]]]:
     return out
 
 
-def annual_review(model, child, now: float) -> None:
-    r = model.params.reviews
+def annual_review(model, child, now: float, gaps: tuple[float, float]) -> None:
+    """One review: cease, step down, step up or maintain; then the next is due. `gaps` are
+    the days to the next review for an under-5 and for everyone else."""
     rng = model.streams["reviews"]
     # exactly two draws per review, whatever the outcome, so that scenarios compared with
     # common random numbers stay aligned review by review
     u_cease, u_step = rng.u(), rng.u()
-    age = child.age(now)
+    age = int((now - child.birth_day) / 365.25)
     for threshold, reason in model.review_cease_thresholds[age_band_index(age)]:
         if u_cease < threshold:
             model.cease(child, reason)
             return
     setting = child.setting
-    p_down = r.step_down.get(setting, 0.0) if setting in STEP_DOWN else 0.0
-    if model.levers and setting in STEP_DOWN:
-        p_down = model.levers.probability("step_down", p_down, setting=setting, need=child.need)
-    p_up = r.step_up.get(setting, 0.0) if setting in STEP_UP else 0.0
-    if child.waiting_for is None and u_step < p_down:
-        target = STEP_DOWN[setting]
-        if target not in CAPACITY_SETTINGS or model.places.has_free(target):
-            model.recorder.flow(now, "step_downs")
-            model.move(child, target)
-    elif child.waiting_for is None and p_down <= u_step < p_down + p_up:
-        model.recorder.flow(now, "step_ups")   # a decision to step up: the child may wait
-        place(model, child, STEP_UP[setting])
-    child.next_review = now + (r.under5_interval_months if age < 5 else r.interval_months) * 365.25 / 12
+    if child.waiting_for is None and (setting in STEP_DOWN or setting in STEP_UP):
+        r = model.params.reviews
+        p_down = r.step_down.get(setting, 0.0) if setting in STEP_DOWN else 0.0
+        if model.levers and setting in STEP_DOWN:
+            p_down = model.levers.probability("step_down", p_down, setting=setting, need=child.need)
+        p_up = r.step_up.get(setting, 0.0) if setting in STEP_UP else 0.0
+        if u_step < p_down:
+            target = STEP_DOWN[setting]
+            if target not in CAPACITY_SETTINGS or model.places.has_free(target):
+                model.recorder.flow(now, "step_downs")
+                model.move(child, target)
+        elif u_step < p_down + p_up:
+            model.recorder.flow(now, "step_ups")   # a decision to step up: the child may wait
+            place(model, child, STEP_UP[setting])
+    child.next_review = now + gaps[age >= 5]
     model.reviews.schedule(child.next_review, child)
