@@ -7,6 +7,7 @@ March and is labelled like DfE's files, "2023-24".
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass
 
@@ -88,3 +89,20 @@ class Clock:
 
     def date(self, t: float) -> dt.date:
         return self.start + dt.timedelta(days=int(t))
+
+    def cohort(self, t: float) -> int:
+        """`cohort_of(self.date(t))` without making a date: every request and new child needs
+        one. The 1 September days of the years around the start are worked out once."""
+        table = _SEPTEMBERS.get(self.start)
+        if table is None:
+            years = range(self.start.year - 40, self.start.year + 40)
+            table = _SEPTEMBERS[self.start] = (
+                [self.day(dt.date(y, 9, 1)) for y in years], years.start)
+        days, first = table
+        i = bisect.bisect_right(days, float(int(t)))
+        if 0 < i < len(days):
+            return first + i - 1
+        return cohort_of(self.date(t))
+
+
+_SEPTEMBERS: dict[dt.date, tuple[list[float], int]] = {}

@@ -177,7 +177,7 @@ class SendModel(mesa.Model):
     def birth_at_age(self, age: int, t: float, stream) -> tuple[float, int]:
         """(birth day, cohort) of a child `age` whole years old at time t."""
         birth = t - (age + stream.u()) * 365.25
-        return birth, cohort_of(self.clock.date(birth))
+        return birth, self.clock.cohort(birth)
 
     def draw_need(self, stream) -> str:
         return stream.choice(self._need_cum, self._need_names)
