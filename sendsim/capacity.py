@@ -157,7 +157,7 @@ class ReviewBacklog:
         heap, pop, budget = self._heap, heapq.heappop, self._budget
         while heap and heap[0][0] <= now and budget >= 1.0:
             due_day, _, child = pop(heap)
-            if child.next_review == due_day and is_current(child, due_day):
+            if is_current(child, due_day):
                 done.append((due_day, child))
                 budget -= 1.0
         self._budget = budget
