@@ -65,7 +65,6 @@ Choices (each also in ``council.sources``):
 from __future__ import annotations
 
 import datetime as dt
-import math
 import sys
 from pathlib import Path
 
@@ -79,7 +78,7 @@ for p in (REPO, Path(__file__).resolve().parent):
 
 import derive_wiltshire as wilts  # noqa: E402
 from derive_wiltshire import (CENSUS, D22, D25, FLOW_YEAR, FLOW_YEARS, PREVIOUS_CENSUS,  # noqa: E402
-                              PREVIOUS_CENSUS_YEAR, START, Sources, gbp, m, r)
+                              PREVIOUS_CENSUS_YEAR, Sources, gbp, m, r)
 from sendsim.codes import AGE_BANDS, SETTINGS  # noqa: E402
 from sendsim.councils import default_parameters  # noqa: E402
 from sendsim.data import dfe, finance as fin, ons  # noqa: E402
@@ -102,7 +101,6 @@ SEED000_OVERRIDE_END = dt.date(2026, 3, 31)   # "removed in 2025-26 as intended"
 INFLATION = wilts.SEED004_INFLATION
 HNB_GROWTH = wilts.SEED004_HNB_GROWTH
 FE_PLACE_FUNDING = wilts.FE_PLACE_FUNDING
-PLACES_HEADROOM = wilts.PLACES_HEADROOM
 REVIEW_CAPACITY_MARGIN = wilts.REVIEW_CAPACITY_MARGIN
 EP_CAPACITY_YEARS = range(2023, 2031)      # a capacity step each 1 April over an 8-year run
 
@@ -116,9 +114,7 @@ def kept(src: Sources, key: str, why: str) -> None:
 # -- council and population --------------------------------------------------------------------
 
 def derive_council(la, src: Sources) -> dict:
-    src.add("council", f"{la.name}, new LA code {la.new_code} (old code {la.old_code}), from {D25} "
-            f"caseload.csv; start_date {START} = January 2023 school census day (as Wiltshire)")
-    return {"name": la.name, "la_code": la.new_code, "start_date": START}
+    return wilts.derive_council(la, src, note=" (as Wiltshire)")
 
 
 def benchmarking_population(la, data) -> float:
@@ -397,14 +393,10 @@ def derive_new_plan_mix(data, la, src: Sources) -> dict:
 
 
 def derive_places(caseload: dict[str, int], src: Sources) -> dict:
-    places = {s: int(math.ceil(caseload[s] * (1 + PLACES_HEADROOM)))
-              for s in ("resource_base", "special", "specialist_post16")}
-    src.add("placement.places", f"assumption (Wiltshire's rule): January 2023 occupancy "
-            f"(start_state) plus {PLACES_HEADROOM:.0%} headroom, rounded up: "
-            + ", ".join(f"{s} {caseload[s]} -> {v}" for s, v in places.items())
-            + ". Seed 000's programme of 201 new places (September 2024 to September 2025) is "
-            "the sufficiency scenario, not part of this base file")
-    return places
+    return wilts.derive_places(
+        caseload, src, label="assumption (Wiltshire's rule)",
+        note=". Seed 000's programme of 201 new places (September 2024 to September 2025) is "
+             "the sufficiency scenario, not part of this base file")
 
 
 def derive_placement(data, la, caseload, base: dict, src: Sources) -> dict:
@@ -504,21 +496,9 @@ def derive_ceasing(data, la, src: Sources) -> tuple[dict, dict]:
 
 
 def derive_transfers_in(data, la, by_age: dict[str, int], src: Sources) -> dict:
-    cases = dfe.caseload(la, data)
-    c22 = dfe.value(cases, PREVIOUS_CENSUS, "ehcplans")
-    c23 = dfe.value(cases, CENSUS, "ehcplans")
-    new = dfe.value(dfe.new_plans(la, data), FLOW_YEAR, "new_ehc_plans")
-    ceased = dfe.value(dfe.ceased_plans(la, data), FLOW_YEAR, "total_ceased")
-    per_year = c23 - c22 - new + ceased
-    total = sum(by_age.values())
-    mix = rounded_distribution({b: by_age[b] / total for b in AGE_BANDS})
-    src.add("transfers_in.per_month", f"{per_year / 12:.3f} = (caseload Jan 2023 {int(c23)} - "
-            f"Jan 2022 {int(c22)} - new plans 2022 {int(new)} + ceased 2022 {int(ceased)}) / 12, "
-            "from the identity caseload change = new + transferred in - ceased (ceased includes "
-            f"plans transferred out) ({D25}); it also absorbs any recording differences between "
-            "the census and the flow returns")
-    src.add("transfers_in.age_mix", "assumption: the start caseload's age-band shares")
-    return {"per_month": r(per_year / 12, 3), "age_mix": mix}
+    return wilts.derive_transfers_in(
+        data, la, by_age, src, note="; it also absorbs any recording differences between the "
+                                    "census and the flow returns")
 
 
 # -- finance -------------------------------------------------------------------------------------

@@ -237,9 +237,9 @@ def m(x: float) -> str:
 
 # -- council and population --------------------------------------------------------------------
 
-def derive_council(la, src: Sources) -> dict:
+def derive_council(la, src: Sources, note: str = "") -> dict:
     src.add("council", f"{la.name}, new LA code {la.new_code} (old code {la.old_code}), from {D25} "
-            f"caseload.csv; start_date {START} = January 2023 school census day")
+            f"caseload.csv; start_date {START} = January 2023 school census day" + note)
     return {"name": la.name, "la_code": la.new_code, "start_date": START}
 
 
@@ -580,12 +580,13 @@ def derive_new_plan_mix(data, la, src: Sources) -> dict:
     return mix
 
 
-def derive_places(caseload: dict[str, int], src: Sources) -> dict:
+def derive_places(caseload: dict[str, int], src: Sources, label: str = "assumption",
+                  note: str = "") -> dict:
     places = {s: int(math.ceil(caseload[s] * (1 + PLACES_HEADROOM)))
               for s in ("resource_base", "special", "specialist_post16")}
-    src.add("placement.places", f"assumption: January 2023 occupancy (start_state) plus "
+    src.add("placement.places", f"{label}: January 2023 occupancy (start_state) plus "
             f"{PLACES_HEADROOM:.0%} headroom, rounded up: "
-            + ", ".join(f"{s} {caseload[s]} -> {v}" for s, v in places.items()))
+            + ", ".join(f"{s} {caseload[s]} -> {v}" for s, v in places.items()) + note)
     return places
 
 
@@ -792,7 +793,7 @@ def derive_ceasing(data, la, counts: dict, src: Sources) -> dict:
     return {"rate_per_year": rates}
 
 
-def derive_transfers_in(data, la, by_age: dict[str, int], src: Sources) -> dict:
+def derive_transfers_in(data, la, by_age: dict[str, int], src: Sources, note: str = "") -> dict:
     cases = dfe.caseload(la, data)
     c22 = dfe.value(cases, PREVIOUS_CENSUS, "ehcplans")
     c23 = dfe.value(cases, CENSUS, "ehcplans")
@@ -804,7 +805,7 @@ def derive_transfers_in(data, la, by_age: dict[str, int], src: Sources) -> dict:
     src.add("transfers_in.per_month", f"{per_year / 12:.3f} = (caseload Jan 2023 {int(c23)} - "
             f"Jan 2022 {int(c22)} - new plans 2022 {int(new)} + ceased 2022 {int(ceased)}) / 12, "
             "from the identity caseload change = new + transferred in - ceased (ceased includes "
-            f"plans transferred out) ({D25})")
+            f"plans transferred out) ({D25})" + note)
     src.add("transfers_in.age_mix", "assumption: the start caseload's age-band shares")
     return {"per_month": r(per_year / 12, 3), "age_mix": mix}
 
