@@ -34,9 +34,8 @@ def load_scenario_or_parameters(path: str | None):
     if is_scenario:
         from .scenario_files import load_scenario
         return load_scenario(path)
-    from .scenario_files import scenario_from_parameters
-    text = Path(path).read_text(encoding="utf-8") if Path(path).is_file() else ""
-    return scenario_from_parameters(Parameters.from_toml(path), Path(path).stem, text, str(path))
+    params = Parameters.from_toml(path)
+    return Scenario.of(params, Path(path).stem, Path(path).read_text(encoding="utf-8"), str(path))
 
 
 def _executor(args):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .codes import AGE_BANDS
 from .scenario import Intervention
 
 
@@ -133,7 +132,3 @@ class Levers:
                 total += iv.annual_cost_gbp * days / 365.25
         return total
 
-
-def age_band_of_age(age: int) -> str:
-    from .codes import age_band_index
-    return AGE_BANDS[age_band_index(age)]

@@ -155,6 +155,7 @@ class SendModel(mesa.Model):
             name: {frm: cumulative(dict(shares)) for frm, shares in getattr(p.phase_transfer, name).items()}
             for name in ("into_reception", "into_secondary", "into_post16", "into_post19")}
         self.review_cease_thresholds = reviews.cease_thresholds(p.reviews.cease_at_review)
+        self.review_gaps = reviews.review_gaps(p.reviews)
 
     def population_at_age(self, age: int, t: float) -> float:
         """Residents of one age at time t, interpolated between mid-year projections."""
@@ -264,7 +265,6 @@ class SendModel(mesa.Model):
         rng = self.streams["start_population"]
         s = p.start_state
         joint = start_joint_table(dict(s.caseload_by_setting), dict(s.caseload_by_age_band))
-        interval = p.reviews.interval_months * 365.25 / 12
         # census age groups count age on the 31 August before the census (DfE convention)
         aug31 = self.clock.day(dt.date(self.academic_year, 8, 31))
         age_choice = {band: cumulative(w) for band, w in start_age_weights(p).items()}
@@ -280,10 +280,8 @@ class SendModel(mesa.Model):
                 self.counts[setting] += 1
                 self.plan_holders.add(child)
                 self.plans_by_need[child.need] += 1
-                gap = interval if age >= 5 else p.reviews.under5_interval_months * 365.25 / 12
-                child.next_review = rng.u() * gap
+                child.next_review = rng.u() * self.review_gaps[age >= 5]
         self._ep_base = p.assessment.ep_advices_per_month
-        self._ep_lever_was_on = False
         self.places = Places(self.env, dict(p.placement.places),
                              {k: self.counts[k] for k in CAPACITY_SETTINGS})
         a = p.assessment
@@ -419,15 +417,17 @@ class SendModel(mesa.Model):
 
     def _update_levers(self, month: int) -> None:
         self.levers.update(self.month_dates[month])
-        if any(True for _ in self.levers.active("ep_capacity")) or self._ep_lever_was_on:
-            self._ep_lever_was_on = any(True for _ in self.levers.active("ep_capacity"))
-            self.ep_service.set_throughput(self.levers.capacity("ep_capacity", self._ep_base))
+        capacity = self._ep_capacity_now()
+        if capacity != self.ep_service.per_month:
+            self.ep_service.set_throughput(capacity)
+
+    def _ep_capacity_now(self) -> float:
+        """The EP service's capacity: the parameters' (`_ep_base`), after any interventions."""
+        return self.levers.capacity("ep_capacity", self._ep_base) if self.levers else self._ep_base
 
     def _set_ep_capacity(self, per_month: float) -> None:
         self._ep_base = per_month
-        if self.levers:
-            per_month = self.levers.capacity("ep_capacity", per_month)
-        self.ep_service.set_throughput(per_month)
+        self.ep_service.set_throughput(self._ep_capacity_now())
 
     def age_band(self, child) -> str:
         return AGE_BANDS[age_band_index(child.age(self.now))]

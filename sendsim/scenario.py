@@ -166,8 +166,10 @@ class Scenario:
     path: str = field(default="", compare=False)
 
     @classmethod
-    def of(cls, params: Parameters, name: str = "parameters") -> "Scenario":
-        return cls(name=name, parameters=params)
+    def of(cls, params: Parameters, name: str = "parameters", text: str = "",
+           path: str = "") -> "Scenario":
+        """A scenario that is just a parameter set (no interventions)."""
+        return cls(name=name, parameters=params, text=text, path=path)
 
     def problems(self, end: dt.date | None = None) -> list[str]:
         """Everything wrong with the scenario (keys named as in the file); `end` is the last

@@ -329,10 +329,4 @@ def _read_draws(path: str, problems: list[str]) -> tuple[FrozenMap, ...]:
     return tuple(out)
 
 
-def scenario_from_parameters(params: Parameters, name: str, text: str = "",
-                             path: str = "") -> Scenario:
-    """A scenario that is just a parameter file (no interventions)."""
-    return Scenario(name=name, parameters=params, text=text, path=path)
-
-
-__all__ = ["load_scenario", "ScenarioError", "scenario_from_parameters"]
+__all__ = ["load_scenario", "ScenarioError"]

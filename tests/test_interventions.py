@@ -72,6 +72,8 @@ def test_better_decision_making_reaches_the_stated_no_to_issue_rate(wiltshire):
     iv, base, run = alone(wiltshire, "6.no_to_issue")
     rate = run["no_to_issue"].sum() / (run["no_to_issue"].sum() + run["plans_issued"].sum())
     assert rate == pytest.approx(0.05, abs=0.02)
+    # 3.9% is also within that tolerance: the same decisions (same draws) must refuse more
+    assert run["no_to_issue"].sum() > base["no_to_issue"].sum()
 
 
 def test_pre_dad1_support_refuses_eight_more_requests_a_month(wiltshire):

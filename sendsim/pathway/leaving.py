@@ -84,8 +84,7 @@ def intervention_ceasing(model, months: float) -> None:
                 if len(bag) == 0:
                     return
                 child = bag.at(rng.index(len(bag)))
-                band = AGE_BANDS[age_band_index(child.age(model.now))]
-                if ((not iv.age_bands or band in iv.age_bands)
+                if ((not iv.age_bands or model.age_band(child) in iv.age_bands)
                         and (not iv.setting or child.setting == iv.setting)
                         and (not iv.needs or child.need in iv.needs)):
                     model.recorder.flow(model.now, "ceased_by_intervention")

@@ -14,10 +14,13 @@ from ..population import PLAN
 from .placement import STEP_DOWN, STEP_UP, place
 
 
+def review_gaps(reviews) -> tuple[float, float]:
+    """Days from one review to the next: (for an under-5, for everyone else)."""
+    return (reviews.under5_interval_months * 365.25 / 12, reviews.interval_months * 365.25 / 12)
+
+
 def interval_days(model, child, now: float) -> float:
-    r = model.params.reviews
-    months = r.under5_interval_months if child.age(now) < 5 else r.interval_months
-    return months * 365.25 / 12
+    return model.review_gaps[child.age(now) >= 5]
 
 
 def schedule_first(model, child) -> None:
@@ -37,10 +40,8 @@ def weekly_reviews(model) -> None:
     late = sum(1 for due_day, _ in held if now - due_day > 28)
     model.recorder.flow(now, "reviews_held", len(held))
     model.recorder.flow(now, "reviews_late", late)
-    r = model.params.reviews
-    gaps = (r.under5_interval_months * 365.25 / 12, r.interval_months * 365.25 / 12)
     for due_day, child in held:
-        annual_review(model, child, now, gaps)
+        annual_review(model, child, now)
 
 
 def cease_thresholds(cease_at_review) -> list[list[tuple[float, str]]]:
@@ -56,14 +57,13 @@ def cease_thresholds(cease_at_review) -> list[list[tuple[float, str]]]:
     return out
 
 
-def annual_review(model, child, now: float, gaps: tuple[float, float]) -> None:
-    """One review: cease, step down, step up or maintain; then the next is due. `gaps` are
-    the days to the next review for an under-5 and for everyone else."""
+def annual_review(model, child, now: float) -> None:
+    """One review: cease, step down, step up or maintain; then the next is due."""
     rng = model.streams["reviews"]
     # exactly two draws per review, whatever the outcome, so that scenarios compared with
     # common random numbers stay aligned review by review
     u_cease, u_step = rng.u(), rng.u()
-    age = int((now - child.birth_day) / 365.25)
+    age = child.age(now)
     for threshold, reason in model.review_cease_thresholds[age_band_index(age)]:
         if u_cease < threshold:
             model.cease(child, reason)
@@ -83,5 +83,5 @@ def annual_review(model, child, now: float, gaps: tuple[float, float]) -> None:
         elif u_step < p_down + p_up:
             model.recorder.flow(now, "step_ups")   # a decision to step up: the child may wait
             place(model, child, STEP_UP[setting])
-    child.next_review = now + gaps[age >= 5]
+    child.next_review = now + model.review_gaps[age >= 5]
     model.reviews.schedule(child.next_review, child)
