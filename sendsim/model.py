@@ -70,13 +70,15 @@ class SendModel(mesa.Model):
         self.streams = Streams(seed, process_seed)
         super().__init__(rng=self.streams.mesa_seed)
         params = scenario.parameters
-        r = params.requests
-        self.request_trend = (self.streams["structural"].normal(r.trend_per_year, r.trend_sd_per_year)
-                              if sources.structural else r.trend_per_year)
         self.parameter_draws: dict = {}
         if sources.parameters:
             params, self.parameter_draws = draw_parameters(params, self.streams["parameters"],
                                                            scenario.posterior_draws)
+        # The trend is drawn around this replication's parameters, so that a posterior row's
+        # trend_per_year and trend_sd_per_year (a calibration's output) take effect.
+        r = params.requests
+        self.request_trend = (self.streams["structural"].normal(r.trend_per_year, r.trend_sd_per_year)
+                              if sources.structural else r.trend_per_year)
         self.params = params
         self.levers = Levers(scenario.interventions,
                              self._draw_effects(scenario.interventions, sources.structural))
