@@ -1,4 +1,5 @@
-"""The command line: `sendsim run`, `compare`, `summarise`, `check`, `params`."""
+"""The command line: `sendsim run`, `compare`, `summarise`, `check`, `params`, `calibrate`,
+`backtest`."""
 
 from __future__ import annotations
 
@@ -130,6 +131,55 @@ def cmd_params(args) -> int:
     return 0
 
 
+def cmd_calibrate(args) -> int:
+    import time
+    from .calibration import calibrate, origin_year, write_calibration
+    from .data.files import find_data_dir
+    from .data.history import load_history
+    origin = origin_year(args.origin)
+    data_dir = find_data_dir(args.data)
+    started = time.perf_counter()
+    history = load_history(args.la, data_dir)
+    if not args.quiet:
+        print(f"calibrating {history.la} on data published by January {origin} ...", flush=True)
+    cal = calibrate(history, origin, seed=args.seed, data_dir=data_dir)
+    written = write_calibration(cal, args.out, overwrite=args.overwrite)
+    s = cal.summary()
+    print(f"{cal.la_name} at January {origin}: {s['abc_simulations']} ABC-SMC simulations, "
+          f"window {s['window_years'][0]}-{s['window_years'][-1]}, prior from "
+          f"{len(cal.neighbours)} council(s)")
+    for key, (lo, mid, hi) in s["draws"].items():
+        print(f"  {key:45s} {mid:>12.4f}  (90%: {lo:.4f} to {hi:.4f})")
+    print(f"wrote {', '.join(str(p) for p in written)} in {time.perf_counter() - started:.0f} s; "
+          f"run it with: sendsim run {written[0]}")
+    return 0
+
+
+def cmd_backtest(args) -> int:
+    from .backtest.run import backtest
+    from .calibration import origin_year
+    from .data.files import find_data_dir
+    from .data.history import councils_with_history
+    if bool(args.all) == bool(args.la):
+        raise SystemExit("sendsim backtest: give --la CODE_OR_NAME (repeatable) or --all")
+    data_dir = find_data_dir(args.data)
+    councils = councils_with_history(data_dir) if args.all else list(args.la)
+    executor, close = _executor(args)
+    try:
+        res = backtest(councils, origin_year(args.origin), args.horizon, args.reps, seed=args.seed,
+                       data_dir=data_dir, out=args.out, overwrite=args.overwrite,
+                       workers=args.workers, executor=executor, progress=not args.quiet)
+    finally:
+        close()
+    from .backtest.scores import headline_markdown
+    print(headline_markdown(res.summary))
+    t = res.timings
+    print(f"\n{len(set(res.forecasts['la_code']))} councils back-tested ({len(res.skipped)} "
+          f"skipped) in {t['total_seconds'] / 60:.1f} min (calibration {t['calibration_seconds']:.0f} s, "
+          f"simulation {t['simulation_seconds']:.0f} s); results in {res.folder}/")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sendsim",
@@ -177,6 +227,40 @@ def build_parser() -> argparse.ArgumentParser:
     params.add_argument("--out", metavar="FILE", help="write to FILE instead of printing")
     params.add_argument("--overwrite", action="store_true", help="replace an existing FILE")
     params.set_defaults(func=cmd_params)
+    cal = sub.add_parser("calibrate", help="Fit a council's parameters to DfE's published "
+                                           "statistics, with posterior draws.",
+                         description="Estimate a council's parameters from the data published by "
+                                     "the origin (direct estimates from counts, ABC-SMC for the "
+                                     "demand trend, EP capacity and transfers) and write a "
+                                     "scenario file that sendsim run and compare accept.")
+    cal.add_argument("--la", required=True, metavar="CODE_OR_NAME",
+                     help="council: new code (E06000054), old code (865) or name (Wiltshire)")
+    cal.add_argument("--data", metavar="DIR", help="data folder (default: ../shared/data)")
+    cal.add_argument("--origin", required=True, metavar="YYYY-MM",
+                     help="January census the forecast starts from, e.g. 2023-01")
+    cal.add_argument("--out", required=True, metavar="FILE.toml",
+                     help="scenario file to write; the parameter file, draws and charts go beside it")
+    cal.add_argument("--seed", type=int, default=2023, help="random seed (default 2023)")
+    cal.add_argument("--overwrite", action="store_true", help="replace files written before")
+    cal.add_argument("--quiet", action="store_true", help="less output")
+    cal.set_defaults(func=cmd_calibrate)
+
+    bt = sub.add_parser("backtest", help="Calibrate at a past origin, forecast, and score the "
+                                         "forecast and three baselines against what happened.")
+    bt.add_argument("--data", metavar="DIR", help="data folder (default: ../shared/data)")
+    bt.add_argument("--origin", required=True, metavar="YYYY-MM", help="January origin, e.g. 2021-01")
+    bt.add_argument("--horizon", type=_positive_int, default=2, help="years ahead (default 2)")
+    bt.add_argument("--la", action="append", metavar="CODE_OR_NAME", help="a council (repeatable)")
+    bt.add_argument("--all", action="store_true", help="every council with published figures")
+    bt.add_argument("--reps", type=_positive_int, default=100, help="replications (default 100)")
+    bt.add_argument("--seed", type=int, default=2023, help="root random seed (default 2023)")
+    bt.add_argument("--out", required=True, metavar="DIR", help="folder to write (must not exist)")
+    bt.add_argument("--overwrite", action="store_true", help="replace an existing folder")
+    bt.add_argument("--workers", type=_positive_int, default=None, help="worker processes")
+    bt.add_argument("--executor", choices=("process", "dask"), default="process")
+    bt.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address")
+    bt.add_argument("--quiet", action="store_true", help="no progress bars")
+    bt.set_defaults(func=cmd_backtest)
     return parser
 
 

@@ -1,0 +1,278 @@
+"""A back-test: calibrate each council on what was published by the origin, forecast with the
+full simulation, and score the forecast and three naive baselines against what came after.
+
+Steps, each council independent:
+
+1. history up to the origin (`CouncilHistory.until`): the January census at the origin and
+   calendar-year flows to the year before;
+2. calibrate (`sendsim.calibration.calibrate`): parameters plus posterior draws;
+3. simulate `reps` replications over the horizon on the experiment runner (all councils' runs
+   share one process pool; each replication takes a posterior row);
+4. quantiles of each measure at each horizon (`FORECAST_COLUMNS`), the baselines, the actuals
+   where published, and the scores.
+
+Data after the origin cannot reach a forecast: calibration sees `history.until(origin)` only,
+the baselines refuse later values, and `tests/test_backtest_leakage.py` checks that a data folder
+truncated at the origin gives identical forecasts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import platform
+import shutil
+import tempfile
+import time
+import traceback
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from ..scenario import Scenario
+from .baselines import FORECAST_COLUMNS, baseline_forecasts, target_year
+from .scores import headline_markdown, score, summary, summary_by_measure
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+#: Placement groups scored (as `sendsim.data.history.PLACEMENT_GROUPS`), from the model's census.
+GROUPS = {
+    "caseload_mainstream": ("early_years", "mainstream", "resource_base"),
+    "caseload_special": ("special",),
+    "caseload_independent": ("inmss",),
+    "caseload_post16": ("fe_college", "specialist_post16"),
+    "caseload_other": ("ap_pru", "eotas", "neet"),
+}
+FLOW_COLUMNS = {"requests": "requests_received_in_year", "new_plans": "new_ehc_plans",
+                "ceased_plans": "total_ceased"}
+MEASURES = ("caseload_total", *GROUPS, *FLOW_COLUMNS)
+
+
+class BacktestError(ValueError):
+    """A back-test that cannot start: bad arguments or an output folder in the way."""
+
+
+@dataclass
+class BacktestResult:
+    forecasts: pd.DataFrame
+    scored: pd.DataFrame
+    summary: pd.DataFrame
+    summary_by_measure: pd.DataFrame
+    skipped: pd.DataFrame
+    timings: dict = field(default_factory=dict)
+    folder: Path | None = None
+
+
+# -- one council's calibration, in a worker -----------------------------------------------------
+
+def _calibrate_one(la_code: str, data_dir, origin: int, seed: int, abc_settings: dict):
+    from ..calibration.calibrate import calibrate
+    from ..data.history import load_history
+    try:
+        history = load_history(la_code, data_dir)
+        cal = calibrate(history, origin, seed=seed, data_dir=data_dir, **abc_settings)
+        return {"ok": True, "cal": cal}
+    except Exception as exc:   # noqa: BLE001 - one council's missing data must not stop the rest
+        return {"ok": False, "la_code": la_code, "reason": f"{type(exc).__name__}: {exc}",
+                "trace": traceback.format_exc(limit=3)}
+
+
+def forecast_rows(ensemble, la_code: str, la_name: str, origin: int, horizons: list[int],
+                  start_date: dt.date) -> pd.DataFrame:
+    """Quantiles of each measure at each horizon from one council's replications."""
+    census = ensemble.census.copy()
+    census["year"] = pd.to_datetime(census["census_date"]).dt.year
+    values: dict[tuple[str, int], np.ndarray] = {}
+    for h in horizons:
+        year = target_year("caseload_total", origin, h)
+        rows = census[census["year"] == year].sort_values("rep")
+        if rows.empty:
+            continue
+        values[("caseload_total", h)] = rows["ehcplans"].to_numpy(float)
+        for measure, settings in GROUPS.items():
+            values[(measure, h)] = rows[[f"setting_{s}" for s in settings]].sum(axis=1).to_numpy(float)
+    cal = ensemble.calendar_year.copy()
+    cal["year"] = cal["time_period"].astype(int)
+    for h in horizons:
+        year = target_year("requests", origin, h)
+        rows = cal[cal["year"] == year].sort_values("rep")
+        if rows.empty:
+            continue
+        # The first calendar year starts on census day: scale its flows up to the whole year.
+        scale = 1.0
+        if year == start_date.year:
+            days = (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
+            scale = days / (dt.date(year + 1, 1, 1) - start_date).days
+        for measure, col in FLOW_COLUMNS.items():
+            values[(measure, h)] = rows[col].to_numpy(float) * scale
+    out = []
+    for (measure, h), v in values.items():
+        q = np.quantile(v, QUANTILES)
+        out.append({"la_code": la_code, "la_name": la_name, "origin": origin, "measure": measure,
+                    "horizon": h, "year": target_year(measure, origin, h), "method": "sendsim",
+                    **{f"q{int(p * 100):02d}": float(x) for p, x in zip(QUANTILES, q)}})
+    return pd.DataFrame(out, columns=FORECAST_COLUMNS)
+
+
+def actual_rows(history, measures=MEASURES) -> pd.DataFrame:
+    rows = []
+    for m in measures:
+        s = history.series(m)
+        for year, v in s.items():
+            rows.append({"la_code": history.la.new_code, "measure": m, "year": int(year),
+                         "actual": float(v)})
+    return pd.DataFrame(rows, columns=["la_code", "measure", "year", "actual"])
+
+
+# -- the whole back-test ------------------------------------------------------------------------
+
+def backtest(councils: list, origin: int, horizon: int, reps: int, seed: int = 2023,
+             data_dir=None, out: str | Path | None = None, overwrite: bool = False,
+             workers: int | None = None, executor: Executor | None = None,
+             progress: bool = True, abc_settings: dict | None = None,
+             log=print) -> BacktestResult:
+    """Back-test `councils` (codes or names) from January `origin` over `horizon` years."""
+    from ..data.files import find_data_dir
+    from ..data.history import load_history
+    from ..experiment import default_workers, run_experiment
+    if horizon < 1:
+        raise BacktestError(f"--horizon must be at least 1 (got {horizon})")
+    if reps < 2:
+        raise BacktestError(f"--reps must be at least 2 for intervals (got {reps})")
+    data_dir = find_data_dir(data_dir)
+    folder = Path(out) if out is not None else None
+    if folder is not None and folder.exists() and any(folder.iterdir()) and not overwrite:
+        raise BacktestError(f"{folder} exists and is not empty; pass --overwrite to replace it")
+    horizons = list(range(1, horizon + 1))
+    abc_settings = abc_settings or {}
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    workers = default_workers() if workers is None else max(1, workers)
+
+    codes = [c.new_code if hasattr(c, "new_code") else str(c) for c in councils]
+    own = None
+    pool = executor
+    if pool is None and workers > 1:
+        pool = own = ProcessPoolExecutor(max_workers=workers)
+    try:
+        results = _map(pool, _calibrate_one, [(c, str(data_dir), origin, seed, abc_settings)
+                                              for c in codes], progress, "calibrating")
+    finally:
+        if own is not None:
+            own.shutdown()
+    timings["calibration_seconds"] = round(time.perf_counter() - t0, 1)
+    cals = [r["cal"] for r in results if r["ok"]]
+    skipped = pd.DataFrame([{"la_code": r["la_code"], "stage": "calibration", "reason": r["reason"]}
+                            for r in results if not r["ok"]], columns=["la_code", "stage", "reason"])
+    if not cals:
+        raise BacktestError("no council could be calibrated:\n" + skipped.to_string(index=False))
+    scenarios = [Scenario(name=c.la_code, title=c.la_name, parameters=c.parameters,
+                          posterior_draws=tuple(dict(r) for r in c.draws.to_dict("records")))
+                 for c in cals]
+    t1 = time.perf_counter()
+    years = horizon + 0.02
+    result = run_experiment(scenarios, reps, seed, years=years, executor=executor,
+                            workers=workers, progress=progress)
+    timings["simulation_seconds"] = round(time.perf_counter() - t1, 1)
+
+    forecasts, actuals = [], []
+    for cal in cals:
+        forecasts.append(forecast_rows(result[cal.la_code], cal.la_code, cal.la_name, origin,
+                                       horizons, cal.parameters.council.start_date))
+        history = load_history(cal.la_code, data_dir)
+        for m in MEASURES:
+            forecasts.append(baseline_forecasts(history.series(m), origin, m, horizons,
+                                                la_code=cal.la_code, la_name=cal.la_name))
+        actuals.append(actual_rows(history))
+    fc = pd.concat(forecasts, ignore_index=True)
+    act = pd.concat(actuals, ignore_index=True)
+    scored = score(fc, act)
+    summ = summary(scored)
+    by_measure = summary_by_measure(scored)
+    timings["total_seconds"] = round(time.perf_counter() - t0, 1)
+    res = BacktestResult(forecasts=fc, scored=scored, summary=summ, summary_by_measure=by_measure,
+                         skipped=skipped, timings=timings)
+    if folder is not None:
+        res.folder = write_backtest(res, cals, folder, overwrite=overwrite, manifest={
+            "sendsim_version": __version__, "origin": f"{origin}-01", "horizon_years": horizon,
+            "reps": reps, "root_seed": seed, "councils_requested": len(codes),
+            "councils_calibrated": len(cals), "workers": workers,
+            "abc_settings": abc_settings, "data_dir": str(data_dir),
+            "data_files": data_files(data_dir), "python": platform.python_version(),
+            "finished": dt.datetime.now().isoformat(timespec="seconds"), "timings": timings})
+    return res
+
+
+def _map(pool, fn, args_list, progress: bool, desc: str) -> list:
+    from tqdm import tqdm
+    bar = tqdm(total=len(args_list), desc=desc, unit="council", disable=not progress)
+    out = [None] * len(args_list)
+    try:
+        if pool is None:
+            for i, a in enumerate(args_list):
+                out[i] = fn(*a)
+                bar.update(1)
+        else:
+            futures = {pool.submit(fn, *a): i for i, a in enumerate(args_list)}
+            from concurrent.futures import as_completed
+            for fut in as_completed(futures):
+                out[futures[fut]] = fut.result()
+                bar.update(1)
+    finally:
+        bar.close()
+    return out
+
+
+def data_files(data_dir) -> list[dict]:
+    """Each data file read, with its size and SHA-256: the provenance of the figures."""
+    rows = []
+    for sub in ("dfe_ehcp_2025_release", "dfe_ehcp_2022_release", "dfe_statistical_neighbours",
+                "esfa_dsg_allocations", "dfe_send_ap_inclusion_dashboard"):
+        for p in sorted((Path(data_dir) / sub).glob("*.csv*")):
+            rows.append({"file": f"{sub}/{p.name}", "bytes": p.stat().st_size,
+                         "sha256": hashlib.sha256(p.read_bytes()).hexdigest()})
+    return rows
+
+
+def write_backtest(res: BacktestResult, cals: list, folder: Path, overwrite: bool,
+                   manifest: dict) -> Path:
+    """Write the back-test folder whole, or not at all (temporary folder, then rename)."""
+    from .plots import plot_coverage, plot_errors
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+    try:
+        res.forecasts.to_csv(tmp / "forecasts.csv", index=False)
+        res.scored.to_csv(tmp / "scores_by_council.csv", index=False)
+        res.summary.to_csv(tmp / "summary.csv", index=False)
+        res.summary_by_measure.to_csv(tmp / "summary_by_measure.csv", index=False)
+        res.skipped.to_csv(tmp / "skipped.csv", index=False)
+        (tmp / "summary.md").write_text(
+            f"# Back-test from January {manifest['origin'][:4]}, {manifest['reps']} replications\n\n"
+            + headline_markdown(res.summary) + "\n", encoding="utf-8")
+        cal_dir = tmp / "calibrations"
+        cal_dir.mkdir()
+        for c in cals:
+            (cal_dir / f"{c.la_code}.json").write_text(json.dumps(c.summary(), indent=1, default=str),
+                                                       encoding="utf-8")
+        plots = tmp / "plots"
+        plots.mkdir()
+        scored = res.scored[res.scored["scored"].astype(bool)] if "scored" in res.scored else res.scored
+        if len(scored):
+            plot_errors(res.scored, plots / "errors.png")
+            plot_coverage(res.summary, plots / "coverage.png")
+        manifest = dict(manifest, skipped=len(res.skipped))
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        if folder.exists():
+            if not overwrite:
+                raise BacktestError(f"{folder} appeared while the back-test ran; not replaced")
+            shutil.rmtree(folder)
+        tmp.rename(folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder

@@ -1,0 +1,431 @@
+"""Parameters for any English council at any January origin, from its published history.
+
+What the history gives directly is taken from it: the start caseload by setting and age, the
+request level, refusal and not-issued rates, assessments completed (EP capacity), assessments in
+progress, the placement mix of new plans, ceasing and transfer rates, places in use, and the
+council's High Needs Block income and DSG balance. What no per-council table gives (the age
+shape of requests, decision and drafting times, SEN Support prevalence and exits, phase-transfer
+destinations, review step-up and step-down rates, unit costs) is taken from a template council,
+the built-in Wiltshire, and scaled where a size matters; each such value says so in
+``council.sources``. The demand trend and its drift, EP capacity growth, the assessments in
+progress and transfers in are then fitted (`sendsim.calibration.fit`) and carried as posterior
+draws, not point values.
+
+Resident population by age is published here for Wiltshire only. Other councils get
+Wiltshire's age profile scaled by the ratio of their caseloads: the request rate per 1,000 is
+then fitted to the council's own requests, so requests (rate x population) are right while the
+population's shape over time is Wiltshire's. Only SEN Support numbers, which nothing here
+scores, depend on that proxy.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+
+from ..codes import AGE_BANDS, CAPACITY_SETTINGS, SETTINGS
+from ..councils import default_parameters
+from ..parameters import Parameters
+
+#: Headroom over the places in use at the origin, where the council's own capacity is unknown.
+PLACE_HEADROOM = 0.02
+#: Reasons that leave the council's caseload without the young person leaving education.
+MOVE_REASONS = ("transfer", "moved_outside_eng", "deceased")
+#: Leaving reasons the template's reviews and post-19 transfer produce.
+LEAVE_REASONS = ("needs_met", "he", "employ", "no_engage")
+#: Non-moving ceases a year the template council (Wiltshire, January 2023) is built to produce,
+#: and its 16-25 caseload then (see wiltshire.toml, reviews.cease_at_review).
+TEMPLATE_LEAVING_PER_YEAR = 262.0
+TEMPLATE_CASELOAD_16_25 = 1021.0
+
+
+def census_day(year: int) -> dt.date:
+    """The January school census: the third Thursday of January."""
+    first = dt.date(year, 1, 1)
+    first_thursday = first + dt.timedelta(days=(3 - first.weekday()) % 7)
+    return first_thursday + dt.timedelta(days=14)
+
+
+def fy(year: int) -> str:
+    """Financial year starting in April of `year`: 2021 -> '2021-22'."""
+    return f"{year}-{(year + 1) % 100:02d}"
+
+
+def _last(series: pd.Series, upto: int, n: int = 1) -> pd.Series:
+    s = series.dropna()
+    return s[s.index <= upto].tail(n)
+
+
+def _latest(series: pd.Series, upto: int) -> tuple[int, float]:
+    s = _last(series, upto)
+    if s.empty:
+        raise ValueError(f"no figure at or before {upto}")
+    return int(s.index[-1]), float(s.iloc[-1])
+
+
+def largest_remainder(shares: dict[str, float], total: int) -> dict[str, int]:
+    keys = list(shares)
+    w = np.array([max(shares[k], 0.0) for k in keys], dtype=float)
+    w = w / w.sum() if w.sum() > 0 else np.full(len(keys), 1.0 / len(keys))
+    raw = w * total
+    out = np.floor(raw).astype(int)
+    for i in np.argsort(-(raw - out))[: total - out.sum()]:
+        out[i] += 1
+    return {k: int(v) for k, v in zip(keys, out)}
+
+
+class Derivation:
+    """One council's parameters at one origin; `sources` lists where each value came from."""
+
+    def __init__(self, history, origin: int, template: Parameters | None = None, data_dir=None):
+        self.h = history
+        self.data_dir = data_dir
+        self.origin = int(origin)
+        self.t = (template or default_parameters()).to_dict()
+        self.sources: list[str] = []
+        self.facts: dict[str, float] = {}     # figures the fit and the report reuse
+
+    def note(self, key: str, text: str) -> None:
+        self.sources.append(f"{key}: {text}")
+
+    # -- the pieces -----------------------------------------------------------------------------
+    def start_caseload(self) -> dict[str, int]:
+        o = self.origin
+        if o not in self.h.caseload.index:
+            raise ValueError(f"{self.h.la.name}: no January {o} caseload in the data "
+                             f"(census years: {', '.join(map(str, self.h.caseload.index))})")
+        row = self.h.caseload.loc[o]
+        by_setting = {s: int(round(0.0 if pd.isna(row.get(s)) else float(row[s]))) for s in SETTINGS}
+        total = int(round(float(row["total"]))) if not pd.isna(row.get("total")) else sum(by_setting.values())
+        if sum(by_setting.values()) == 0:
+            raise ValueError(f"{self.h.la.name}: January {o} caseload has no figures by setting")
+        self.facts["caseload"] = float(sum(by_setting.values()))
+        self.facts["caseload_published_total"] = float(total)
+        self.note("start_state.caseload_by_setting",
+                  f"January {o} census, {sum(by_setting.values())} plans by setting "
+                  f"(published total {total}); cells not published (x, c) taken as 0 "
+                  "(sendsim.data.placements reconciles the settings to the total)")
+        return by_setting
+
+    def start_ages(self, total: int) -> dict[str, int]:
+        ages = self.h.caseload_by_age
+        ages = ages[ages.index <= self.origin].dropna(subset=list(AGE_BANDS), how="any")
+        if ages.empty:
+            shares = dict(self.t["start_state"]["caseload_by_age_band"])
+            self.note("start_state.caseload_by_age_band",
+                      "template: no published caseload by age for this council; Wiltshire's shares")
+        else:
+            year = int(ages.index[-1])
+            shares = {b: float(ages.loc[year, b]) for b in AGE_BANDS}
+            self.note("start_state.caseload_by_age_band",
+                      f"age shares of the January {year} caseload (latest published by age) "
+                      f"applied to the January {self.origin} total, largest-remainder rounding")
+        out = largest_remainder(shares, total)
+        self.facts["caseload_16_25"] = float(out["16_19"] + out["20_25"])
+        return out
+
+    def population(self, scale: float) -> dict[str, list[float]]:
+        proj = {y: [v * scale for v in vals] for y, vals in self.t["population"]["projection"].items()}
+        first = min(int(y) for y in proj)
+        for y in range(self.origin - 2, first):
+            proj[str(y)] = list(proj[str(first)])
+        self.note("population.projection",
+                  f"proxy: Wiltshire's ONS 2022-based projection x {scale:.4f} (this council's "
+                  f"January {self.origin} caseload / Wiltshire's January 2023 caseload); years "
+                  f"before {first} held at {first}. Only the shape matters: the request rate is "
+                  "fitted to this council's own requests")
+        return dict(sorted(proj.items()))
+
+    def requests(self, scale: float) -> dict:
+        year, received = _latest(self.h.flows["requests"], self.origin - 1)
+        t = self.t["requests"]
+        rates = np.array(t["rate_per_1000_by_age"], dtype=float)
+        pop = np.array(self.t["population"]["projection"]["2022"], dtype=float) * scale
+        implied = float((rates * pop).sum() / 1000.0)
+        factor = received / implied
+        self.facts["requests_last"] = received
+        self.facts["requests_year"] = year
+        self.note("requests.rate_per_1000_by_age",
+                  f"{received:.0f} requests received in {year} spread over ages as the template "
+                  "(Wiltshire's age shape), divided by the proxy population")
+        out = dict(t)
+        out["rate_per_1000_by_age"] = [round(r * factor, 6) for r in rates]
+        out["trend_base_date"] = dt.date(year, 7, 1)
+        out["trend_changes"] = []
+        self.note("requests.trend_base_date", f"{year}-07-01, the middle of the year the level comes from")
+        return out
+
+    def rate(self, num: str, den_cols: tuple[str, ...], years: int = 2) -> tuple[float, float, float]:
+        """(share, numerator, denominator) pooled over the last `years` years with both."""
+        f = self.h.flows
+        cols = [num, *den_cols]
+        if any(c not in f.columns for c in cols):
+            return math.nan, 0.0, 0.0
+        rows = f.loc[f.index <= self.origin - 1, cols].dropna().tail(years)
+        if rows.empty:
+            return math.nan, 0.0, 0.0
+        n = float(rows[num].sum())
+        d = float(sum(rows[c].sum() for c in den_cols))
+        return (n / d if d > 0 else math.nan), n, d
+
+    def decide_to_assess(self) -> dict:
+        out = dict(self.t["decide_to_assess"])
+        share, n, d = self.rate("refused", ("requests",))
+        if math.isnan(share):
+            share = out["no_to_assess"]
+            self.note("decide_to_assess.no_to_assess", "template: no refusals published")
+        else:
+            self.note("decide_to_assess.no_to_assess",
+                      f"{n:.0f} refused of {d:.0f} requests (last two years published); drawn "
+                      "per replication from Beta(refused + 1, agreed + 1)")
+        self.facts["refused"], self.facts["requests_2y"] = n, d
+        out["no_to_assess"] = round(min(max(share, 0.0), 0.95), 6)
+        return out
+
+    def assessment(self) -> dict:
+        out = dict(self.t["assessment"])
+        share, n, d = self.rate("assessed_not_issued", ("assessed_issued", "assessed_not_issued"))
+        if math.isnan(share):
+            share = out["no_to_issue"]
+            self.note("assessment.no_to_issue", "template: no assessments published")
+        else:
+            self.note("assessment.no_to_issue",
+                      f"{n:.0f} not issued of {d:.0f} assessments (last two years); drawn per "
+                      "replication from Beta")
+        self.facts["not_issued"], self.facts["assessed_2y"] = n, d
+        out["no_to_issue"] = round(min(max(share, 0.0), 0.95), 6)
+        f = self.h.flows
+        completed = (f["assessed_issued"] + f["assessed_not_issued"].fillna(0.0)).dropna()
+        year, done = _latest(completed, self.origin - 1)
+        self.facts["completed_last"] = done
+        out["ep_advices_per_month"] = round(done / 12.0, 3)
+        self.note("assessment.ep_advices_per_month",
+                  f"{done:.0f} assessments completed in {year} / 12; growth after that, and the "
+                  "assessments in progress at the start, are fitted (sendsim.calibration.fit)")
+        out["ep_capacity_changes"] = []
+        within = self.rate("issued_within_20_weeks", ("issued_20_week_den",), years=1)[0]
+        if math.isnan(within):
+            within = 0.5
+            self.note("assessment.ep_priority_share", "assumption: 0.5, no timeliness published")
+        else:
+            self.note("assessment.ep_priority_share",
+                      f"{within:.3f}, the share of plans issued within 20 weeks in {self.origin - 1}")
+        self.facts["within_20_weeks"] = within
+        out["ep_priority_share"] = round(min(max(within, 0.0), 1.0), 6)
+        return out
+
+    def new_plan_mix(self) -> dict:
+        t = self.t["placement"]["new_plan_mix"]
+        f = self.h.flows
+        cols = [f"new_plans_{s}" for s in SETTINGS]
+        if not all(c in f.columns for c in cols):
+            self.note("placement.new_plan_mix", "template: no new plans by setting")
+            return copy.deepcopy(t)
+        rows = f.loc[f.index <= self.origin - 1, cols].dropna(how="all").tail(2).fillna(0.0)
+        la = {s: float(rows[f"new_plans_{s}"].sum()) for s in SETTINGS}
+        total = sum(la.values())
+        if total <= 0:
+            self.note("placement.new_plan_mix", "template: no new plans by setting")
+            return copy.deepcopy(t)
+        band_weight = {"under_5": 0.2, "5_10": 0.4, "11_15": 0.3, "16_19": 0.08, "20_25": 0.02}
+        tmpl = {s: sum(band_weight[b] * t[b].get(s, 0.0) for b in AGE_BANDS) for s in SETTINGS}
+        out = {}
+        for b in AGE_BANDS:
+            w = {s: v * ((la[s] / total + 0.005) / (tmpl[s] + 0.005)) for s, v in t[b].items()}
+            z = sum(w.values())
+            out[b] = {s: round(v / z, 6) for s, v in w.items()}
+            last = list(out[b])[-1]
+            out[b][last] = round(1.0 - sum(v for k, v in out[b].items() if k != last), 6)
+        years = ", ".join(map(str, rows.index))
+        self.note("placement.new_plan_mix",
+                  f"the template's shares by age band, each setting reweighted by this council's "
+                  f"share of new plans in {years} ({total:.0f} plans) over the template's")
+        return out
+
+    def places(self, caseload: dict[str, int]) -> dict[str, float]:
+        out = {s: float(math.ceil(caseload[s] * (1 + PLACE_HEADROOM)) or 1) for s in CAPACITY_SETTINGS}
+        self.note("placement.places", f"assumption: January {self.origin} occupancy plus "
+                  f"{PLACE_HEADROOM:.0%} headroom; no dated openings (none published)")
+        return out
+
+    def leaving_factor(self) -> float:
+        """This council's non-moving ceases per 16-25 plan, over the template's."""
+        f = self.h.flows
+        total = _last(f["ceased"], self.origin - 1, 2) if "ceased" in f else pd.Series(dtype=float)
+        if total.empty:
+            self.note("reviews.cease_at_review", "template: no ceased plans published")
+            return 1.0
+        moving = sum(f.loc[total.index, f"ceased_{r}"].fillna(0.0) for r in MOVE_REASONS
+                     if f"ceased_{r}" in f)
+        leaving = float((total - moving).sum()) / len(total)
+        rate = leaving / max(self.facts["caseload_16_25"], 1.0)
+        factor = rate / (TEMPLATE_LEAVING_PER_YEAR / TEMPLATE_CASELOAD_16_25)
+        factor = min(max(factor, 0.2), 3.0)
+        self.facts["leaving_per_year"] = leaving
+        self.note("reviews.cease_at_review",
+                  f"template's review-ceasing probabilities x {factor:.3f} = this council's "
+                  f"ceases other than moves ({leaving:.0f} a year, {', '.join(map(str, total.index))}) "
+                  f"per 16-25 plan, over the template's ({TEMPLATE_LEAVING_PER_YEAR:.0f} of "
+                  f"{TEMPLATE_CASELOAD_16_25:.0f}); bounded to [0.2, 3]")
+        return factor
+
+    def ceasing(self, caseload: float) -> dict:
+        f = self.h.flows
+        out = {}
+        total = _last(f["ceased"], self.origin - 1, 2) if "ceased" in f else pd.Series(dtype=float)
+        template = self.t["ceasing"]["rate_per_year"]
+        for reason in MOVE_REASONS:
+            col = f"ceased_{reason}"
+            s = f.loc[total.index, col].dropna() if col in f and not total.empty else pd.Series(dtype=float)
+            if s.empty:
+                out[reason] = dict(template[reason])
+                continue
+            rate = float(s.mean()) / max(caseload, 1.0)
+            out[reason] = {b: round(rate, 6) for b in AGE_BANDS}
+            self.facts[f"ceased_{reason}"] = float(s.mean())
+        self.note("ceasing.rate_per_year",
+                  "plans transferred out, moved outside England and deceased a year (mean of the "
+                  "last two years published) / the start caseload, the same in every age band; "
+                  "template where not published")
+        return out
+
+    def transfers_in(self) -> float:
+        """Plans transferred in a year: caseload change - new plans + ceased (identity)."""
+        c = self.h.caseload["total"].dropna()
+        f = self.h.flows
+        values = []
+        for y in range(self.origin - 3, self.origin):
+            if y in c.index and y + 1 in c.index and y in f.index:
+                new, ceased = f.at[y, "assessed_issued"], f.at[y, "ceased"] if "ceased" in f else np.nan
+                if "new_plans" in f and not pd.isna(f.at[y, "new_plans"]):
+                    new = f.at[y, "new_plans"]
+                if not (pd.isna(new) or pd.isna(ceased)):
+                    values.append(float(c[y + 1] - c[y] - new + ceased))
+        self.facts["transfers_in_values"] = values
+        return float(np.mean(values)) if values else 0.0
+
+    def finance(self, scale: float) -> dict:
+        from ..data import finance as fin
+        t = copy.deepcopy(self.t["finance"])
+        base_fy = fy(self.origin - 1) if self.origin <= 2022 else t["price_base_fy"]
+        years_back = int(t["price_base_fy"][:4]) - int(base_fy[:4])
+        deflate = (1 + t["inflation_per_year"]) ** -years_back
+        t["price_base_fy"] = base_fy
+        t["unit_cost_gbp_per_year"] = {k: round(v * deflate, 2) for k, v in t["unit_cost_gbp_per_year"].items()}
+        t["fixed_spend_gbp_per_year"] = {k: round(v * deflate * scale, 2)
+                                         for k, v in t["fixed_spend_gbp_per_year"].items()}
+        self.note("finance.unit_cost_gbp_per_year", f"template (Wiltshire's), moved to {base_fy} "
+                  "prices at the template's inflation; fixed spend also scaled by caseload")
+        try:
+            alloc = fin.dsg_allocations(self.h.la.new_code, self.data_dir)["high_needs_block_before"]
+            known = {k: float(v) for k, v in alloc.dropna().items()
+                     if int(str(k)[:4]) <= self.origin}
+        except Exception:   # noqa: BLE001 - finance is optional for a back-test; say so
+            known = {}
+        if known:
+            t["hnb_income_gbp"] = known
+            self.note("finance.hnb_income_gbp", "ESFA DSG allocations, high needs block before "
+                      f"deductions, financial years announced by January {self.origin}")
+        else:
+            t["hnb_income_gbp"] = {base_fy: round(t["hnb_income_gbp"].get(t["price_base_fy"], 0) * scale, 2)}
+            self.note("finance.hnb_income_gbp", "template x caseload scale: no ESFA row found")
+        if min(t["hnb_income_gbp"]) > base_fy:
+            t["hnb_income_gbp"][base_fy] = min(t["hnb_income_gbp"].values())
+        t["hnb_income_gbp"] = dict(sorted(t["hnb_income_gbp"].items()))
+        balance = 0.0
+        try:
+            pct = fin.dsg_deficit_pct_of_income(self.h.la.new_code, self.data_dir)
+            total = fin.dsg_total_allocation(self.h.la.new_code, self.data_dir)
+            usable = [k for k in pct.dropna().index if int(str(k)[:4]) + 1 <= self.origin - 1]
+            if usable:
+                k = max(usable)
+                balance = float(pct[k]) / 100.0 * float(total[k])
+                self.note("finance.opening_cumulative_balance_gbp",
+                          f"DSG cumulative balance at the end of {k} (dashboard % of income x "
+                          "total DSG); later in-year balances are not published by the origin")
+        except Exception:   # noqa: BLE001
+            pass
+        if balance == 0.0:
+            self.note("finance.opening_cumulative_balance_gbp", "assumption: 0, nothing published")
+        t["opening_cumulative_balance_gbp"] = round(balance, 2)
+        t["schools_block_transfer_gbp"] = {}
+        t["schools_block_transfer_after_gbp"] = 0.0
+        t["la_contribution_gbp"] = {}
+        t["safety_valve_payments"] = []
+        return t
+
+    # -- the whole file -------------------------------------------------------------------------
+    def parameters(self) -> dict:
+        """The council's parameter dictionary (before the fit's draws)."""
+        d = copy.deepcopy(self.t)
+        o = self.origin
+        la = self.h.la
+        by_setting = self.start_caseload()
+        total = sum(by_setting.values())
+        scale = total / sum(self.t["start_state"]["caseload_by_setting"].values())
+        self.facts["scale"] = scale
+        by_age = self.start_ages(total)
+        d["council"] = {"name": la.name, "la_code": la.new_code, "start_date": census_day(o),
+                        "sources": []}
+        d["population"] = {"projection": self.population(scale)}
+        d["start_state"]["caseload_by_setting"] = by_setting
+        d["start_state"]["caseload_by_age_band"] = by_age
+        d["requests"] = self.requests(scale)
+        d["decide_to_assess"] = self.decide_to_assess()
+        d["assessment"] = self.assessment()
+        d["placement"]["new_plan_mix"] = self.new_plan_mix()
+        d["placement"]["places"] = self.places(by_setting)
+        d["placement"]["place_changes"] = []
+        factor = self.leaving_factor()
+        self.facts["leaving_factor"] = factor
+        d["reviews"]["cease_at_review"] = {
+            reason: {b: round(min(p * factor, 0.9), 6) for b, p in bands.items()}
+            for reason, bands in self.t["reviews"]["cease_at_review"].items()}
+        d["phase_transfer"]["into_post19"] = scale_post19(self.t["phase_transfer"]["into_post19"], factor)
+        under5 = by_age["under_5"]
+        d["reviews"]["reviews_per_month"] = round((total + under5) / 12 * 1.1, 1)
+        d["reviews"]["reviews_capacity_changes"] = []
+        self.note("reviews.reviews_per_month", "assumption: reviews due at the start / 12, plus 10%")
+        d["ceasing"]["rate_per_year"] = self.ceasing(total)
+        tin = max(self.transfers_in(), 0.0)
+        d["transfers_in"] = {"per_month": round(tin / 12, 3),
+                             "age_mix": {b: round(n / total, 6) for b, n in by_age.items()}}
+        last = list(AGE_BANDS)[-1]
+        d["transfers_in"]["age_mix"][last] = round(
+            1 - sum(v for k, v in d["transfers_in"]["age_mix"].items() if k != last), 6)
+        self.note("transfers_in.per_month", "caseload change - new plans + ceased, mean of up to "
+                  "three years before the origin (fitted: sendsim.calibration.fit)")
+        d["finance"] = self.finance(scale)
+        d["uncertainty"] = []
+        for k in ("sen_support", "phase_transfer.into_reception", "phase_transfer.into_secondary",
+                  "phase_transfer.into_post16", "reviews.step_up", "reviews.step_down",
+                  "placement.inmss_when_full", "start_state.need_mix",
+                  "decide_to_assess.decision_weeks", "assessment.drafting_weeks"):
+            self.note(k, "template: the built-in Wiltshire's value (no per-council table in DfE's files)")
+        return d
+
+
+def scale_post19(table: dict, factor: float) -> dict:
+    """The post-19 transfer table with each setting's ceasing shares x `factor` (total ceasing at
+    most 0.95) and the shares of those who stay rescaled to fill the rest."""
+    out = {}
+    for frm, shares in table.items():
+        cease = {k: v for k, v in shares.items() if k.startswith("cease_")}
+        stay = {k: v for k, v in shares.items() if not k.startswith("cease_")}
+        c_total = sum(cease.values())
+        new_c = min(c_total * factor, 0.95)
+        row = {k: (v / c_total * new_c if c_total else 0.0) for k, v in cease.items()}
+        s_total = sum(stay.values())
+        if s_total > 0:
+            row.update({k: v / s_total * (1 - new_c) for k, v in stay.items()})
+        elif c_total:
+            row = {k: v / c_total for k, v in cease.items()}
+        row = {k: round(v, 6) for k, v in row.items()}
+        last = list(row)[-1]
+        row[last] = round(1 - sum(v for k, v in row.items() if k != last), 6)
+        out[frm] = row
+    return out
