@@ -111,7 +111,7 @@ def _parsed(path: str, mtime_ns: int, size: int, id_columns: tuple[str, ...]) ->
     """Parse once per file version (back-tests read the same national files for every council)."""
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[],
-                          encoding="utf-8-sig")
+                          encoding="utf-8-sig", compression=_compression(path))
     except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError) as exc:
         raise DataFileError(f"cannot be read as CSV ({exc})", path) from None
     raw.columns = [str(c).strip() for c in raw.columns]
@@ -129,6 +129,16 @@ def _parsed(path: str, mtime_ns: int, size: int, id_columns: tuple[str, ...]) ->
         else:
             out[col] = text
     return pd.DataFrame(out, index=raw.index)
+
+
+def _compression(path: str) -> str | None:
+    """Gzip by content, not by name: a downloaded ``name.csv`` may be gzipped and a
+    ``name.csv.gz`` may be plain text."""
+    try:
+        with open(path, "rb") as f:
+            return "gzip" if f.read(2) == b"\x1f\x8b" else None
+    except OSError as exc:
+        raise DataFileError(f"cannot be opened ({exc})", path) from None
 
 
 def require_columns(df: pd.DataFrame, columns: Iterable[str], path: str | Path | None) -> None:

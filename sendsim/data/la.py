@@ -36,16 +36,23 @@ def _clean_code(value) -> str:
     return s[:-2] if s.endswith(".0") else s
 
 
-def local_authority(la: "str | int | LocalAuthority", data_dir: str | Path | None = None
-                    ) -> LocalAuthority:
+def local_authority(la: "str | int | LocalAuthority", data_dir: str | Path | None = None,
+                    *, latest: bool = False) -> LocalAuthority:
     """The council named by `la`: new code ("E06000054"), old code (865 or "865") or name
-    ("Wiltshire", any case)."""
+    ("Wiltshire", any case).
+
+    A name or old code can have named more than one council (Dorset: the county to 2019, the
+    unitary from 2019; Buckinghamshire 825 was recoded in 2020). By default the first row in
+    the register wins (the oldest); `latest` picks the council of the most recent census.
+    """
     if isinstance(la, LocalAuthority):
         return la
     path = data_file(data_dir, REGISTER)
     df = read_csv(path, columns=("geographic_level", "new_la_code", "old_la_code", "la_name"))
-    rows = df[df["geographic_level"] == "Local authority"][["la_name", "new_la_code", "old_la_code"]]
-    rows = rows.drop_duplicates().dropna()
+    rows = df[df["geographic_level"] == "Local authority"]
+    if latest and "time_period" in rows.columns:
+        rows = rows.sort_values("time_period", ascending=False, kind="stable")
+    rows = rows[["la_name", "new_la_code", "old_la_code"]].drop_duplicates().dropna()
     key = _clean_code(la)
     hit = rows[(rows["new_la_code"].str.upper() == key.upper())
                | (rows["old_la_code"].map(_clean_code) == key)
