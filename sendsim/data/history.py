@@ -35,6 +35,13 @@ neet, eotas        NEET total; Educated elsewhere total + Other. NaN before 2019
                    known, so neither can be separated (their group "other" can)
 =================  ========================================================================
 
+The caseload ``total`` before 2019 is the published total of ``sen2_age_caseload`` (DfE's
+headline: 319,819 in January 2018), not the sum of the establishment rows: those add up to
+7,193 less in 2018 (a part not broken down by establishment until NEET and "Other" were
+collected in 2019) and 215 more in 2016 (a work-based-learning group the age table leaves out).
+Each such year is noted in ``sources["caseload.total"]["notes"]``: there the placement
+groups do not add up to the total.
+
 Placement groups (`PLACEMENT_GROUPS`) are published further back than some of their settings,
 so ``caseload_groups`` holds them: the sum of the settings where all are known, else the SEN2
 group totals (mainstream = early years + mainstream school total; other = AP/PRU + educated
@@ -268,7 +275,8 @@ class _Area:
                 continue
             for i, v in zip(np.flatnonzero(la), self.df[col].to_numpy()[la]):
                 if isinstance(v, str) and v:
-                    self.by_code.setdefault(f"{col}:{_code(v)}", []).append(i)
+                    v = v if col == "name_key" else _code(v)
+                    self.by_code.setdefault(f"{col}:{v}", []).append(i)
         self.by_name = by_name
 
     def rows(self, la: LocalAuthority) -> pd.DataFrame:
@@ -359,7 +367,7 @@ def _build(root: Path, signature: tuple) -> _Prepared:
     if raw is not None:
         file, raw = rel(raw), totals(raw, "caseload")
         settings, _ = _settings_2025(raw, "ehcplans")
-        df = pd.concat([_keys(raw), settings], axis=1)
+        df = _unknown_where_short(pd.concat([_keys(raw), settings], axis=1), raw)
         t["caseload"] = _Area(with_year(df, ACADEMIC), file)
 
     # new plans, 2025 release: totals corrected, settings, ages
@@ -369,6 +377,7 @@ def _build(root: Path, signature: tuple) -> _Prepared:
         settings, _ = _settings_2025(raw, "new_ehc_plans")
         df = with_year(pd.concat([_keys(raw), settings], axis=1), CALENDAR)
         df, notes = _fix_regional_totals(df)
+        df = _unknown_where_short(df, raw)
         t["newplans"] = _Area(df, rel(raw_all))
         prep.notes.update({("newplans",) + k: v for k, v in notes.items()})
         if "breakdown_topic" in raw_all.columns:
@@ -413,6 +422,7 @@ def _settings_2025(df: pd.DataFrame, total: str) -> tuple[pd.DataFrame, pd.Serie
     columns is published; eotas and neet where the NEET columns are all ``x``; and
     other_placement_settings counted once where ed_elsewhere already holds it (newplans 2022)."""
     out = map_to_settings(df, total, strict=False)
+    zsum = out[list(SETTINGS)].sum(axis=1)          # missing cells as 0, as the mapping takes them
 
     def known(cols):
         present = [c for c in cols if c in df.columns]
@@ -436,7 +446,26 @@ def _settings_2025(df: pd.DataFrame, total: str) -> tuple[pd.DataFrame, pd.Serie
     ops = zero("other_placement_settings")
     twice = neet_known & (ops > 0) & ((zero("ed_elsewhere") - inside - ops).abs() < 0.5)
     out.loc[twice, "eotas"] = out.loc[twice, "eotas"] - ops[twice]
-    return out[["total", *SETTINGS]], twice
+    out["_zsum"] = zsum - ops.where(twice, 0.0)
+    return out[["total", *SETTINGS, "_zsum"]], twice
+
+
+def _unknown_where_short(out: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
+    """Missing cells count as 0 only where a row still adds up to its total; otherwise a
+    setting with a missing (suppressed) column is unknown, not smaller."""
+    out = out.copy()
+    gap = (out.pop("_zsum") - out["total"]).abs() > 0.5
+    rows = raw.loc[out.index]
+    # a cell is "missing" only if its column is published for other rows of that year (x for
+    # a whole year means not collected then, which the totals show to be 0)
+    year = rows["time_period"]
+    for setting in SETTINGS:
+        plus, minus = MAPPING[setting]
+        cols = [c for c in plus + minus if c in rows.columns]
+        collected = rows[cols].notna().groupby(year).transform("any")
+        missing = (rows[cols].isna() & collected).any(axis=1)
+        out.loc[gap & missing, setting] = np.nan
+    return out
 
 
 def _fix_regional_totals(df: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
@@ -477,6 +506,8 @@ def _age_bands_2025(ages: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
     """New plans by age when the plan started -> AGE_BANDS, kept where the ages add up to the
     year's (corrected) total within one plan or 1% (England 2022 is 0.5% short: Wakefield)."""
     keys = [c for c in _KEYS + ("time_period",) if c in ages.columns]
+    if ages.empty:
+        return pd.DataFrame(columns=keys + list(AGE_BANDS) + ["year"])
     df = ages[keys + ["breakdown", "new_ehc_plans"]].copy()
     df[keys] = df[keys].fillna("")
     df["band"] = df["breakdown"].map(age_band_of_label)
@@ -632,8 +663,19 @@ def _history(prep: _Prepared, la: LocalAuthority, data_dir) -> CouncilHistory:
     # caseload
     c25, f25 = _part(prep, "caseload", la)
     cs2, fs2 = _part(prep, "sen2_estab_caseload", la)
+    ag, fag = _part(prep, "sen2_age_caseload", la)
     cl = _Columns("caseload", census=True)
-    for col in CASELOAD_COLUMNS:
+    short = {}
+    if cs2 is not None and ag is not None:
+        diff = (cs2["total"] - ag["total"].reindex(cs2.index)).dropna()
+        short = {int(y): (f"sen2_estab_caseload types add up to {cs2.at[y, 'total']:g} "
+                          f"({d:+g} against the published total in sen2_age_caseload): the "
+                          "placement groups do not add up to the total")
+                 for y, d in diff.items() if abs(d) > 0.5}
+    cl.put("total", (None if c25 is None else c25["total"], f25),
+           (None if ag is None else ag["total"], fag),
+           (None if cs2 is None else cs2["total"], fs2), notes=short)
+    for col in SETTINGS:
         cl.put(col, (None if c25 is None else c25[col], f25), (None if cs2 is None else cs2[col], fs2))
     caseload = cl.frame(CASELOAD_COLUMNS)
     gr = _Columns("caseload_groups", census=True)
@@ -644,7 +686,6 @@ def _history(prep: _Prepared, la: LocalAuthority, data_dir) -> CouncilHistory:
     groups = gr.frame(tuple(PLACEMENT_GROUPS)).reindex(caseload.index)
 
     # caseload by age
-    ag, fag = _part(prep, "sen2_age_caseload", la)
     ca = _Columns("caseload_by_age", census=True)
     for col in AGE_BANDS + ("total",):
         ca.put(col, (None if ag is None else ag[col], fag))
@@ -734,7 +775,16 @@ def resolve_council(la, data_dir=None) -> LocalAuthority:
         return la
     if str(la).strip().casefold() in ("england", ENGLAND.new_code.casefold()):
         return ENGLAND
-    return local_authority(la, data_dir, latest=True)
+    try:
+        return local_authority(la, data_dir, latest=True)
+    except DataFileError as exc:
+        # a folder cut before the 2025 release starts: look the council up in SEN2 instead
+        key = _code(str(la))
+        hit = [c for c in _council_rows(data_dir, include_abolished=True)
+               if key in (c.new_code.upper(), c.old_code) or c.name.casefold() == key.casefold()]
+        if not hit:
+            raise exc
+        return hit[-1]
 
 
 def load_history(la, data_dir=None, origin=None) -> CouncilHistory:
@@ -762,16 +812,30 @@ def councils_with_history(data_dir=None, *, include_abolished: bool = False) -> 
     existed then. Councils recoded without reorganisation (Buckinghamshire 825) appear once,
     under their latest code. Sorted by name.
     """
-    area = _prepared(data_dir).tables.get("caseload")
-    if area is None:
-        raise DataFileError("no caseload table", find_data_dir(data_dir) / R2025)
-    df = area.df[area.df["geographic_level"].eq("Local authority") & area.df["total"].notna()]
+    out = _council_rows(data_dir, include_abolished=include_abolished)
+    seen: dict[str, LocalAuthority] = {}
+    for c in out:                      # latest last: one entry per old code, its latest code
+        seen[c.old_code] = c
+    return sorted(seen.values(), key=lambda c: c.name)
+
+
+def _council_rows(data_dir, *, include_abolished: bool) -> list[LocalAuthority]:
+    """Councils with a published caseload total (2025 release, else SEN2), oldest year first;
+    without `include_abolished` only those of the latest census in the folder."""
+    prep = _prepared(data_dir)
+    frames = [prep.tables[t].df for t in ("caseload", "sen2_estab_caseload") if t in prep.tables]
+    if not frames:
+        raise DataFileError("no caseload table", prep.root / R2025)
+    df = pd.concat([f[["geographic_level", "la_name", "new_la_code", "old_la_code", "year",
+                       "total"]] for f in frames], ignore_index=True)
+    df = df[df["geographic_level"].eq("Local authority") & df["total"].notna()
+            & df["new_la_code"].notna() & df["old_la_code"].notna()]
     if not include_abolished:
         df = df[df["year"] == df["year"].max()]
-    df = df.sort_values("year").drop_duplicates("old_la_code", keep="last")
-    out = [LocalAuthority(str(r.la_name), str(r.new_la_code), _code(str(r.old_la_code)))
-           for r in df.itertuples()]
-    return sorted(out, key=lambda c: c.name)
+    df = df.sort_values("year", kind="stable").drop_duplicates(
+        ["la_name", "new_la_code", "old_la_code"], keep="last")
+    return [LocalAuthority(str(r.la_name), str(r.new_la_code), _code(str(r.old_la_code)))
+            for r in df.itertuples()]
 
 
 def statistical_neighbours(la, data_dir=None, *, strict: bool = False) -> list[LocalAuthority]:
@@ -812,11 +876,7 @@ def statistical_neighbours(la, data_dir=None, *, strict: bool = False) -> list[L
 
 def _register(data_dir) -> dict[str, LocalAuthority]:
     """name_key -> council (the council of the latest census where a name was reused)."""
-    df = _prepared(data_dir).tables["caseload"].df
-    df = df[df["geographic_level"].eq("Local authority")].sort_values("year", kind="stable")
-    return {name_key(r.la_name): LocalAuthority(str(r.la_name), str(r.new_la_code),
-                                                 _code(str(r.old_la_code)))
-            for r in df.itertuples()}
+    return {name_key(c.name): c for c in _council_rows(data_dir, include_abolished=True)}
 
 
 def truncate_data_dir(src, dst, origin) -> Path:

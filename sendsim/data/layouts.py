@@ -327,28 +327,28 @@ def identify_layout(columns, table: str, path=None) -> Layout:
     present = {str(c).strip().lower() for c in columns}
     meta = {c.lower() for c in METADATA_COLUMNS}
     data_cols = present - meta
-    best = None
+    has_time = "time_period" in present or "year" in present
+    tried = []
     for layout in LAYOUTS[table]:
         unknown = sorted(data_cols - layout.known())
         missing = [c for c in layout.required if _resolve(layout.columns[c], present) is None]
-        if not unknown and not missing and ("time_period" in present or "year" in present):
+        if not unknown and not missing and has_time:
             return layout
-        score = len(unknown) + len(missing)
-        if best is None or score < best[0]:
-            best = (score, layout, unknown, missing)
-    _, layout, unknown, missing = best
+        tried.append((len(unknown) + len(missing), layout, unknown, missing))
     original = {str(c).strip().lower(): str(c).strip() for c in columns}
-    parts = [f"columns match no known layout of table {table}"]
-    if unknown:
-        parts.append(f"not recognised: {', '.join(original[c] for c in unknown)}")
-    if missing:
-        want = [" or ".join("+".join(alt) for alt in layout.columns[c]) for c in missing]
-        parts.append(f"expected but absent: {', '.join(want)}")
-    if "time_period" not in present and "year" not in present:
+    parts = []
+    for _, layout, unknown, missing in sorted(tried, key=lambda t: t[0]):
+        detail = []
+        if unknown:
+            detail.append(f"not recognised: {', '.join(original[c] for c in unknown)}")
+        if missing:
+            want = [" or ".join("+".join(alt) for alt in layout.columns[c]) for c in missing]
+            detail.append(f"expected but absent: {', '.join(want)}")
+        parts.append(f"against layout '{layout.name}': {'; '.join(detail) or 'columns match'}")
+    if not has_time:
         parts.append("no time_period (or year) column")
-    parts.append(f"(closest layout: {layout.name}; known layouts: "
-                 f"{', '.join(lay.name for lay in LAYOUTS[table])})")
-    raise DataFileError("; ".join(parts), path)
+    raise DataFileError(f"columns match no known layout of table {table}; " + " | ".join(parts),
+                        path)
 
 
 def _resolve(alternatives, present: set[str]):
