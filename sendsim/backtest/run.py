@@ -35,7 +35,7 @@ import pandas as pd
 
 from .. import __version__
 from ..scenario import Scenario
-from .baselines import FORECAST_COLUMNS, baseline_forecasts, target_year
+from .baselines import FORECAST_COLUMNS, baseline_forecasts, known_history, target_year
 from .scores import headline_markdown, score, summary, summary_by_measure
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -50,6 +50,8 @@ GROUPS = {
 FLOW_COLUMNS = {"requests": "requests_received_in_year", "new_plans": "new_ehc_plans",
                 "ceased_plans": "total_ceased"}
 MEASURES = ("caseload_total", *GROUPS, *FLOW_COLUMNS)
+#: Discrepancy draws per replication: enough that they do not move the median.
+DISCREPANCY_DRAWS = 50
 
 
 class BacktestError(ValueError):
@@ -82,7 +84,7 @@ def _calibrate_one(la_code: str, data_dir, origin: int, seed: int, abc_settings:
 
 
 def forecast_rows(ensemble, la_code: str, la_name: str, origin: int, horizons: list[int],
-                  start_date: dt.date) -> pd.DataFrame:
+                  start_date: dt.date, history=None, seed: int = 0) -> pd.DataFrame:
     """Quantiles of each measure at each horizon from one council's replications."""
     census = ensemble.census.copy()
     census["year"] = pd.to_datetime(census["census_date"]).dt.year
@@ -111,11 +113,33 @@ def forecast_rows(ensemble, la_code: str, la_name: str, origin: int, horizons: l
             values[(measure, h)] = rows[col].to_numpy(float) * scale
     out = []
     for (measure, h), v in values.items():
-        q = np.quantile(v, QUANTILES)
-        out.append({"la_code": la_code, "la_name": la_name, "origin": origin, "measure": measure,
-                    "horizon": h, "year": target_year(measure, origin, h), "method": "sendsim",
-                    **{f"q{int(p * 100):02d}": float(x) for p, x in zip(QUANTILES, q)}})
+        rows = {"sendsim_raw": v}
+        if history is not None:
+            s = discrepancy_sd(history.series(measure), measure, origin)
+            z = np.random.default_rng([seed, origin, MEASURES.index(measure), h,
+                                       int("".join(ch for ch in la_code if ch.isdigit()) or 0)]
+                                      ).standard_normal((len(v), DISCREPANCY_DRAWS))
+            rows["sendsim"] = (v[:, None] * np.exp(s * np.sqrt(h) * z)).ravel()
+        for method, vals in rows.items():
+            q = np.quantile(vals, QUANTILES)
+            out.append({"la_code": la_code, "la_name": la_name, "origin": origin, "measure": measure,
+                        "horizon": h, "year": target_year(measure, origin, h), "method": method,
+                        **{f"q{int(p * 100):02d}": float(x) for p, x in zip(QUANTILES, q)}})
     return pd.DataFrame(out, columns=FORECAST_COLUMNS)
+
+
+def discrepancy_sd(series: pd.Series, measure: str, origin: int, years: int = 6) -> float:
+    """Model discrepancy: the spread of the measure's year-on-year log growth in the council's
+    own history before the origin. The engine's intervals carry process, parameter and trend
+    uncertainty, not the error of its template behaviour (placement, ceasing); each replication
+    is multiplied by exp(sd x sqrt(h) x z) so the published intervals carry it too. The engine's
+    own intervals are kept as method ``sendsim_raw``."""
+    known = known_history(series, measure, origin).dropna()
+    known = known[known > 0].tail(years + 1)
+    if len(known) < 4:
+        return 0.0
+    g = np.diff(np.log(known.to_numpy(float)))
+    return float(np.std(g, ddof=1))
 
 
 def actual_rows(history, measures=MEASURES) -> pd.DataFrame:
@@ -181,9 +205,10 @@ def backtest(councils: list, origin: int, horizon: int, reps: int, seed: int = 2
 
     forecasts, actuals = [], []
     for cal in cals:
-        forecasts.append(forecast_rows(result[cal.la_code], cal.la_code, cal.la_name, origin,
-                                       horizons, cal.parameters.council.start_date))
         history = load_history(cal.la_code, data_dir)
+        forecasts.append(forecast_rows(result[cal.la_code], cal.la_code, cal.la_name, origin,
+                                       horizons, cal.parameters.council.start_date,
+                                       history=history.until(origin), seed=seed))
         for m in MEASURES:
             forecasts.append(baseline_forecasts(history.series(m), origin, m, horizons,
                                                 la_code=cal.la_code, la_name=cal.la_name))

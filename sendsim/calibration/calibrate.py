@@ -8,6 +8,7 @@ draws, plus the posterior-predictive charts and a provenance record.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import math
@@ -91,16 +92,17 @@ def calibrate(history, origin: int, seed: int = 2023, data_dir=None, *,
     history = history.until(origin)
     d = Derivation(history, origin, data_dir=data_dir)
     base = d.parameters()
+    if "leaving_per_year" in d.facts:
+        factor = tune_leaving(base, d.facts["leaving_per_year"], d.facts["leaving_factor"], seed)
+        d = Derivation(history, origin, data_dir=data_dir)
+        base = d.parameters(leaving_factor=factor)
     x = abc.inputs_from(history, origin)
     prior, names = neighbour_prior(history, origin, x.years, data_dir)
     ss = np.random.SeedSequence([seed, origin, int(history.la.new_code[1:]) if history.la.new_code[1:].isdigit() else 0])
     post_seed, draw_seed = (int(s.generate_state(1)[0]) for s in ss.spawn(2))
     post = abc.fit(x, prior, post_seed, population=population, generations=generations)
     facts = d.facts
-    draws = abc.draws_table(post, origin, {"refused": facts.get("refused", 0.0),
-                                           "requests": facts.get("requests_2y", 0.0),
-                                           "not_issued": facts.get("not_issued", 0.0),
-                                           "assessed": facts.get("assessed_2y", 0.0)}, draw_seed)
+    draws = abc.draws_table(post, origin, direct_estimates(history, origin, facts), draw_seed)
     # The parameter file holds the posterior medians, and the dated capacity steps the rows fill.
     med = draws.median()
     base["assessment"]["ep_capacity_changes"] = [
@@ -122,6 +124,52 @@ def calibrate(history, origin: int, seed: int = 2023, data_dir=None, *,
                        seed=seed, parameters=params, draws=draws, posterior=post,
                        trend_prior=prior, neighbours=names, facts=facts,
                        seconds=time.perf_counter() - start)
+
+
+def direct_estimates(history, origin: int, facts: dict) -> dict:
+    """Counts for the Beta draws, and the year-to-year spread that widens them."""
+    f = history.flows
+    f = f[f.index <= origin - 1].tail(4)
+    yearly_refused = (f["refused"] / f["requests"]).dropna().tolist()
+    done = f["assessed_issued"] + f["assessed_not_issued"]
+    yearly_not_issued = (f["assessed_not_issued"] / done).dropna().tolist()
+    tin = facts.get("transfers_in_values", [])
+    return {"refused": facts.get("refused", 0.0), "requests": facts.get("requests_2y", 0.0),
+            "not_issued": facts.get("not_issued", 0.0), "assessed": facts.get("assessed_2y", 0.0),
+            "decide_to_assess.no_to_assess.yearly": yearly_refused,
+            "assessment.no_to_issue.yearly": yearly_not_issued,
+            "transfers_in.yearly_sd": float(np.std(tin, ddof=1)) if len(tin) >= 2 else 0.0}
+
+
+def tune_leaving(base: dict, target: float, factor: float, seed: int, rounds: int = 2) -> float:
+    """The ceasing factor at which the engine itself ceases `target` plans a year for reasons
+    other than moving away: the template's review and post-19 ceasing scale with it, but not in
+    proportion (it depends on the council's ages and settings), so a pilot year of the engine
+    is run and the factor corrected by target / simulated, `rounds` times."""
+    from ..councils import default_parameters
+    from ..model import simulate
+    from ..scenario import Scenario, Sources
+    from .derive import scale_post19
+    template = default_parameters().to_dict()
+    moving = ("transfer", "moved_outside_eng", "deceased")
+    for i in range(rounds):
+        d = copy.deepcopy(base)
+        d["reviews"]["cease_at_review"] = {
+            r: {b: round(min(p * factor, 0.9), 6) for b, p in bands.items()}
+            for r, bands in template["reviews"]["cease_at_review"].items()}
+        d["phase_transfer"]["into_post19"] = scale_post19(template["phase_transfer"]["into_post19"],
+                                                          factor)
+        params = Parameters.from_dict(d)
+        scenario = Scenario(name="pilot", parameters=params,
+                            sources=Sources(process_noise=True, parameters=False, structural=False))
+        first = simulate(scenario, np.random.SeedSequence(seed, spawn_key=(99, i)), years=1.0).calendar_year.iloc[0]
+        start = params.council.start_date
+        days = (dt.date(start.year + 1, 1, 1) - start).days
+        leaving = (float(first["total_ceased"]) - sum(float(first[m]) for m in moving)) * 365.0 / days
+        if leaving <= 0:
+            break
+        factor = min(max(factor * target / leaving, 0.05), 5.0)
+    return factor
 
 
 # -- on disk ------------------------------------------------------------------------------------

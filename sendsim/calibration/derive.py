@@ -162,7 +162,7 @@ class Derivation:
     def rate(self, num: str, den_cols: tuple[str, ...], years: int = 2) -> tuple[float, float, float]:
         """(share, numerator, denominator) pooled over the last `years` years with both."""
         f = self.h.flows
-        cols = [num, *den_cols]
+        cols = list(dict.fromkeys([num, *den_cols]))
         if any(c not in f.columns for c in cols):
             return math.nan, 0.0, 0.0
         rows = f.loc[f.index <= self.origin - 1, cols].dropna().tail(years)
@@ -249,8 +249,32 @@ class Derivation:
     def places(self, caseload: dict[str, int]) -> dict[str, float]:
         out = {s: float(math.ceil(caseload[s] * (1 + PLACE_HEADROOM)) or 1) for s in CAPACITY_SETTINGS}
         self.note("placement.places", f"assumption: January {self.origin} occupancy plus "
-                  f"{PLACE_HEADROOM:.0%} headroom; no dated openings (none published)")
+                  f"{PLACE_HEADROOM:.0%} headroom")
         return out
+
+    def place_changes(self) -> list[dict]:
+        """Places keep opening as they have: each September, the mean yearly growth in
+        occupancy over the last three censuses (DfE publishes no council's place plans)."""
+        c = self.h.caseload
+        years = [y for y in range(self.origin - 3, self.origin + 1) if y in c.index]
+        out = []
+        growth = {}
+        for s in CAPACITY_SETTINGS:
+            vals = c.loc[years, s].dropna() if s in c else pd.Series(dtype=float)
+            if len(vals) < 2:
+                continue
+            per_year = (vals.iloc[-1] - vals.iloc[0]) / (vals.index[-1] - vals.index[0])
+            growth[s] = max(per_year, 0.0)
+            if round(growth[s]) > 0:
+                out += [{"date": dt.date(self.origin + i, 9, 1), "setting": s,
+                         "places": int(round(growth[s])),
+                         "label": f"assumption: trend growth of {s} places"} for i in range(12)]
+        self.facts["place_growth"] = growth
+        self.note("placement.place_changes",
+                  "assumption: places open each September at the mean yearly growth of occupancy "
+                  f"over the censuses {years[0]}-{years[-1]} ("
+                  + ", ".join(f"{s} {g:.0f}" for s, g in growth.items()) + " a year)")
+        return sorted(out, key=lambda r: (r["date"], r["setting"]))
 
     def leaving_factor(self) -> float:
         """This council's non-moving ceases per 16-25 plan, over the template's."""
@@ -359,8 +383,10 @@ class Derivation:
         return t
 
     # -- the whole file -------------------------------------------------------------------------
-    def parameters(self) -> dict:
-        """The council's parameter dictionary (before the fit's draws)."""
+    def parameters(self, leaving_factor: float | None = None) -> dict:
+        """The council's parameter dictionary (before the fit's draws). `leaving_factor`, when
+        given, replaces the ratio-based scaling of the template's ceasing (see
+        `calibrate.tune_leaving`, which sets it from a pilot run of the engine)."""
         d = copy.deepcopy(self.t)
         o = self.origin
         la = self.h.la
@@ -379,8 +405,13 @@ class Derivation:
         d["assessment"] = self.assessment()
         d["placement"]["new_plan_mix"] = self.new_plan_mix()
         d["placement"]["places"] = self.places(by_setting)
-        d["placement"]["place_changes"] = []
+        d["placement"]["place_changes"] = self.place_changes()
         factor = self.leaving_factor()
+        if leaving_factor is not None:
+            factor = leaving_factor
+            self.note("reviews.cease_at_review (tuned)",
+                      f"factor {factor:.3f} set by a pilot run of the engine so that ceases other "
+                      f"than moves match {self.facts.get('leaving_per_year', float('nan')):.0f} a year")
         self.facts["leaving_factor"] = factor
         d["reviews"]["cease_at_review"] = {
             reason: {b: round(min(p * factor, 0.9), 6) for b, p in bands.items()}

@@ -56,6 +56,7 @@ class Inputs:
     caseload: np.ndarray           # January census at the START of each year (len(years) + 1)
     within_20: float               # share issued within 20 weeks, last year (NaN if unknown)
     backlog_start: float           # assessments in progress at the end of years[0]
+    backlog_published: np.ndarray  # in progress at the end of each year (NaN: not published)
     not_issued: float              # share of assessments ending without a plan
     notes: list[str] = field(default_factory=list)
 
@@ -89,8 +90,10 @@ def inputs_from(history, origin: int) -> Inputs:
         if not row.empty and row.iloc[-1, 1] > 0:
             within = float(row.iloc[-1, 0] / row.iloc[-1, 1])
     backlog = np.nan
-    if "in_progress_31_dec" in f and years[0] in f.index:
-        backlog = float(f.at[years[0], "in_progress_31_dec"])
+    published = np.array([float(f.at[y, "in_progress_31_dec"]) if "in_progress_31_dec" in f
+                          and y in f.index else np.nan for y in years])
+    if not np.isnan(published[0]):
+        backlog = float(published[0])
     notes = []
     if np.isnan(backlog):
         backlog = agreed[0] * PIPELINE_WEEKS / 52.0
@@ -103,7 +106,7 @@ def inputs_from(history, origin: int) -> Inputs:
     return Inputs(years=years, requests=frame["requests"].to_numpy(float), agreed=agreed,
                   completed=done, new_plans=frame["new_plans"].to_numpy(float), ceased=ceased,
                   caseload=cas, within_20=within, backlog_start=backlog,
-                  not_issued=min(max(not_issued, 0.0), 0.9), notes=notes)
+                  backlog_published=published, not_issued=min(max(not_issued, 0.0), 0.9), notes=notes)
 
 
 def growth_prior(series: list[pd.Series], years: list[int]) -> tuple[float, float]:
@@ -156,6 +159,9 @@ def surrogate(theta: dict, x: Inputs, rng: np.random.Generator) -> dict:
            "growth_sd": float(diffs.std(ddof=1)) if n > 2 else 0.0}
     for i in range(1, n):
         out[f"completed_{i}"] = float(np.log(max(done[i], 1.0)))
+    for i in range(1, n):
+        if not np.isnan(x.backlog_published[i]):
+            out[f"backlog_{i}"] = float(np.log1p(max(backlog[i], 0.0)))
     if not math.isnan(x.within_20) and n > 1:
         out["within_20"] = within_20_weeks(backlog[-1], backlog[-2], done[-1])
     cas = x.caseload
@@ -174,6 +180,9 @@ def observed(x: Inputs) -> dict:
            "growth_sd": float(diffs.std(ddof=1)) if n > 2 else 0.0}
     for i in range(1, n):
         out[f"completed_{i}"] = float(np.log(max(x.completed[i], 1.0)))
+    for i in range(1, n):
+        if not np.isnan(x.backlog_published[i]):
+            out[f"backlog_{i}"] = float(np.log1p(x.backlog_published[i]))
     if not math.isnan(x.within_20) and n > 1:
         out["within_20"] = x.within_20
     if not np.isnan(x.caseload).any() and not np.isnan(x.ceased).any():
@@ -204,15 +213,12 @@ def fit(x: Inputs, trend_prior: tuple[float, float], seed: int,
         population: int = POPULATION, generations: int = GENERATIONS) -> Posterior:
     """ABC-SMC posterior of (trend, drift, capacity_start, capacity_growth, backlog_scale,
     transfers_in) given the council's observed inputs."""
-    for name in ("ABC", "ABC.Sampler", "ABC.Epsilon", "ABC.Distance", "ABC.History",
-                 "ABC.Acceptor", "ABC.Transition", "ABC.Predictor", "ABC.Population"):
-        logging.getLogger(name).setLevel(logging.ERROR)
     t_mean, t_sd = trend_prior
     tin, tin_sd = transfers_guess(x)
     prior_spec = {
         "trend": ("norm", t_mean, t_sd),
         "drift": ("uniform", 0.005, 0.2),            # sd of yearly log growth, 0.5% to 20.5%
-        "capacity_start": ("uniform", 0.85, 0.3),         # capacity in the first year / completions
+        "capacity_start": ("uniform", 0.9, 0.6),          # first year's capacity / completions
         "capacity_growth": ("norm", 0.05, 0.15),
         "backlog_scale": ("uniform", 0.5, 1.0),          # 0.5 to 1.5 x the stock published
         "transfers_in": ("norm", tin, 2 * tin_sd),
@@ -243,7 +249,7 @@ def fit(x: Inputs, trend_prior: tuple[float, float], seed: int,
 #: statistics are outweighed by a dozen others, for the same number of simulations.
 BLOCKS = (
     (("trend", "drift"), ("growth",)),
-    (("capacity_start", "capacity_growth", "backlog_scale"), ("completed", "within")),
+    (("capacity_start", "capacity_growth", "backlog_scale"), ("completed", "backlog", "within")),
     (("transfers_in",), ("caseload",)),
 )
 
@@ -255,6 +261,7 @@ def _prior_draws(spec, n, rng):
 
 def _abc_block(params, stats, prior_spec, x, obs, rng, population, generations):
     import pyabc
+    logging.getLogger("ABC").setLevel(logging.WARNING)   # after import: pyabc sets INFO
     fixed = {k: (prior_spec[k][1] + prior_spec[k][2] / 2 if prior_spec[k][0] == "uniform"
                  else prior_spec[k][1]) for k in prior_spec if k not in params}
     prior = pyabc.Distribution(**{k: pyabc.RV(*prior_spec[k]) for k in params})
@@ -291,6 +298,8 @@ def draws_table(post: Posterior, origin: int, direct: dict, seed: int) -> pd.Dat
         cap = cap_first * np.exp(th["capacity_growth"] * np.arange(len(x.years)))
         _, backlog = queue(x.agreed, cap, x.backlog_start * th["backlog_scale"])
         in_progress = max(float(backlog[-1]), 0.0)
+        if not np.isnan(x.backlog_published[-1]):      # published at the origin: no need to fit
+            in_progress = float(x.backlog_published[-1])
         weekly_agreed = max(x.agreed[-1] / 52.0, 0.1)
         row = {
             "requests.trend_per_year": math.expm1(th["trend"]),
@@ -306,14 +315,29 @@ def draws_table(post: Posterior, origin: int, direct: dict, seed: int) -> pd.Dat
                 cap_first * math.exp(th["capacity_growth"] * (years_to_origin + i + 0.25)) / 12.0)
         rows.append(row)
     out = pd.DataFrame(rows)
-    ref, req = direct.get("refused", 0.0), direct.get("requests", 0.0)
-    if req > 0:
-        out["decide_to_assess.no_to_assess"] = rng.beta(ref + 1, req - ref + 1, len(out))
-    ni, ass = direct.get("not_issued", 0.0), direct.get("assessed", 0.0)
-    if ass > 0:
-        out["assessment.no_to_issue"] = rng.beta(ni + 1, ass - ni + 1, len(out))
+    for key, num, den in (("decide_to_assess.no_to_assess", "refused", "requests"),
+                          ("assessment.no_to_issue", "not_issued", "assessed")):
+        out[key] = share_draws(direct.get(num, 0.0), direct.get(den, 0.0),
+                               direct.get(f"{key}.yearly", ()), len(out), rng)
+    spread = direct.get("transfers_in.yearly_sd", 0.0)
+    if spread > 0:   # next year's transfers, not their mean: the predictive
+        out["transfers_in.per_month"] = np.maximum(
+            out["transfers_in.per_month"] + rng.normal(0.0, spread / 12.0, len(out)), 0.0)
     del last_year
     return out.round(6)
+
+
+def share_draws(num: float, den: float, yearly, n: int, rng) -> np.ndarray:
+    """Next year's share (refusals, plans not issued): Beta from the pooled counts, widened to
+    the spread between years where three or more years are published (the shares move from
+    year to year far more than binomial noise: panels, guidance and staff change)."""
+    if den <= 0:
+        return np.full(n, np.nan)
+    p = rng.beta(num + 1, den - num + 1, n)
+    yearly = [v for v in yearly if np.isfinite(v)]
+    if len(yearly) >= 3:
+        p = p + rng.normal(0.0, float(np.std(yearly, ddof=1)), n)
+    return np.clip(p, 0.001, 0.95)
 
 
 def capacity_dates(origin: int) -> list:
@@ -344,4 +368,5 @@ def synthetic_inputs(theta: dict, years: list[int], rng: np.random.Generator, *,
     within = within_20_weeks(backlog[-1], backlog[-2], done[-1]) if n > 1 else float("nan")
     return Inputs(years=list(years), requests=req, agreed=agreed, completed=done, new_plans=new,
                   ceased=np.array(ceased, float), caseload=np.array(cas, float), within_20=within,
-                  backlog_start=backlog0, not_issued=not_issued)
+                  backlog_start=backlog0, backlog_published=np.full(n, np.nan),
+                  not_issued=not_issued)
