@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import gzip
 import math
+import shutil
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -613,7 +613,6 @@ def test_truncated_folder_gives_the_same_history_as_until(fixture_dir, tmp_path,
 
 def test_truncation_refuses_a_release_file_it_cannot_date(fixture_dir, tmp_path):
     src = tmp_path / "src"
-    import shutil
     shutil.copytree(fixture_dir, src)
     (src / L.R2025 / "mystery.csv").write_text("time_period,n\n2022,1\n")
     with pytest.raises(DataFileError, match="mystery"):

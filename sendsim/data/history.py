@@ -82,6 +82,27 @@ Corrections of published errors (each recorded in ``sources[...]["notes"]``):
   new_plans_eotas are NaN there from the 2025 release (the SEN2 return gives them).
 - New plans by age from the 2025 release are kept only where the ages add up to the year's total
   within one plan or 1% (Wakefield 2022's characteristics cover 112 of 462 plans: NaN).
+- Placement cells missing while the row does not add up (suppressed, ``c``) make the settings
+  they belong to NaN; a column that is ``x`` for a whole year was not collected and counts 0,
+  as `sendsim.data.placements` establishes from the totals. England's 2022 new-plan settings
+  stay 350 short of its total (Wakefield's placements are missing from the National row).
+
+Other quirks of the data (not corrected):
+
+- Councils are found by new OR old code, so recodings keep one history (Buckinghamshire 825,
+  Gateshead 390, Northumberland 929). Reorganised councils are not stitched to predecessors:
+  Bournemouth, Christchurch and Poole and the Dorset unitary start at the January 2020 census
+  (flows 2019), North and West Northamptonshire at January 2022 (flows 2021); Bournemouth,
+  Poole, the Dorset county (835) and Northamptonshire (928) load by code. A name that named two
+  councils ("Dorset") means the latest.
+- send_tribunal_appeal_rate: no England row; its codes are misprinted for Nottingham (891),
+  Nottinghamshire (928) and Northamptonshire (892), so rows are matched by name (`name_key`),
+  then code; ``-`` is nil (its rate is 0.00), ``..`` missing; its ``year`` is taken as the
+  calendar year it is labelled with.
+- Requests were not collected in 2014-2015 (InreqEHC ``x``); the 2025 release publishes
+  ``assess_not_made`` (in progress) as ``x`` for 2019-2022, so in_progress_31_dec ends in 2021.
+- dfe_statistical_neighbours is post-April 2023: Cumberland and Westmorland and Furness replace
+  Cumbria (which has no column); five councils lose one of their ten neighbours to them.
 """
 
 from __future__ import annotations
@@ -139,7 +160,13 @@ class UnmatchedNameWarning(UserWarning):
 
 @dataclass(frozen=True, eq=False)
 class CouncilHistory:
-    """A council's published EHC-plan history (see the module docstring for every column)."""
+    """A council's published EHC-plan history (see the module docstring for every column).
+
+    ``sources`` maps "<frame>.<column>" (e.g. "flows.requests") to {"census": bool, "files":
+    {file: [years used]}, "superseded": {file: [years also published but not used]}, "notes":
+    {year: correction}}; "population" marks the ONS projection. ``caseload_groups`` (census
+    year x `PLACEMENT_GROUPS`) reaches back further than the settings it groups.
+    """
     la: LocalAuthority
     caseload: pd.DataFrame
     caseload_by_age: pd.DataFrame
