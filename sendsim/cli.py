@@ -142,7 +142,8 @@ def cmd_calibrate(args) -> int:
     history = load_history(args.la, data_dir)
     if not args.quiet:
         print(f"calibrating {history.la} on data published by January {origin} ...", flush=True)
-    cal = calibrate(history, origin, seed=args.seed, data_dir=data_dir)
+    cal = calibrate(history, origin, seed=args.seed, data_dir=data_dir,
+                    progress=None if args.quiet else (lambda text: print(f"  {text}", flush=True)))
     written = write_calibration(cal, args.out, overwrite=args.overwrite)
     s = cal.summary()
     print(f"{cal.la_name} at January {origin}: {s['abc_simulations']} ABC-SMC simulations, "

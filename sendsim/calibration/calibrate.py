@@ -85,22 +85,32 @@ def neighbour_prior(history, origin: int, years: list[int], data_dir=None) -> tu
 
 
 def calibrate(history, origin: int, seed: int = 2023, data_dir=None, *,
-              population: int = abc.POPULATION, generations: int = abc.GENERATIONS) -> Calibration:
-    """Calibrate `history` (a `CouncilHistory`) on what was published by January `origin`."""
+              population: int = abc.POPULATION, generations: int = abc.GENERATIONS,
+              progress=None) -> Calibration:
+    """Calibrate `history` (a `CouncilHistory`) on what was published by January `origin`.
+    `progress`, if given, is called with a line of text as each step finishes."""
     import time
     start = time.perf_counter()
     history = history.until(origin)
     d = Derivation(history, origin, data_dir=data_dir)
     base = d.parameters()
+    say = progress or (lambda text: None)
+    say(f"direct estimates from the counts: January {origin} caseload "
+        f"{d.facts['caseload']:.0f}, {d.facts['requests_last']:.0f} requests in "
+        f"{d.facts['requests_year']:.0f}")
     if "leaving_per_year" in d.facts:
         factor = tune_leaving(base, d.facts["leaving_per_year"], d.facts["leaving_factor"], seed)
         d = Derivation(history, origin, data_dir=data_dir)
         base = d.parameters(leaving_factor=factor)
+        say(f"ceasing tuned by two pilot years of the engine: factor {factor:.3f}")
     x = abc.inputs_from(history, origin)
     prior, names = neighbour_prior(history, origin, x.years, data_dir)
     ss = np.random.SeedSequence([seed, origin, int(history.la.new_code[1:]) if history.la.new_code[1:].isdigit() else 0])
     post_seed, draw_seed = (int(s.generate_state(1)[0]) for s in ss.spawn(2))
-    post = abc.fit(x, prior, post_seed, population=population, generations=generations)
+    say(f"trend prior N({prior[0]:.3f}, {prior[1]:.3f}) from {len(names)} council(s): "
+        f"{', '.join(names[:4])}{'...' if len(names) > 4 else ''}")
+    post = abc.fit(x, prior, post_seed, population=population, generations=generations,
+                   progress=say)
     facts = d.facts
     draws = abc.draws_table(post, origin, direct_estimates(history, origin, facts), draw_seed)
     # The parameter file holds the posterior medians, and the dated capacity steps the rows fill.

@@ -210,7 +210,8 @@ class Posterior:
 
 
 def fit(x: Inputs, trend_prior: tuple[float, float], seed: int,
-        population: int = POPULATION, generations: int = GENERATIONS) -> Posterior:
+        population: int = POPULATION, generations: int = GENERATIONS,
+        progress=None) -> Posterior:
     """ABC-SMC posterior of (trend, drift, capacity_start, capacity_growth, backlog_scale,
     transfers_in) given the council's observed inputs."""
     t_mean, t_sd = trend_prior
@@ -234,6 +235,9 @@ def fit(x: Inputs, trend_prior: tuple[float, float], seed: int,
             parts.append(pd.DataFrame(draws))
             continue
         frame, w, n, e = _abc_block(params, stats, prior_spec, x, obs, rng, population, generations)
+        if progress is not None:
+            progress(f"ABC-SMC {', '.join(params)}: {generations} generations, {n} simulations, "
+                     f"final epsilon {e[-1]:.3g}")
         idx = rng.choice(len(frame), size=DRAWS, replace=True, p=w / w.sum())
         parts.append(frame.iloc[idx].reset_index(drop=True)[list(params)])
         sims += n
