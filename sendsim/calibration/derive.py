@@ -335,7 +335,7 @@ class Derivation:
     def finance(self, scale: float) -> dict:
         from ..data import finance as fin
         t = copy.deepcopy(self.t["finance"])
-        base_fy = fy(self.origin - 1) if self.origin <= 2022 else t["price_base_fy"]
+        base_fy = fy(self.origin)   # the first whole financial year simulated, as the template
         years_back = int(t["price_base_fy"][:4]) - int(base_fy[:4])
         deflate = (1 + t["inflation_per_year"]) ** -years_back
         t["price_base_fy"] = base_fy
