@@ -134,9 +134,11 @@ def cmd_params(args) -> int:
 def cmd_calibrate(args) -> int:
     import time
     from .calibration import calibrate, origin_year, write_calibration
+    from .calibration.calibrate import output_paths
     from .data.files import find_data_dir
     from .data.history import load_history
     origin = origin_year(args.origin)
+    output_paths(args.out, args.overwrite)      # refuse a bad --out before an expensive fit
     data_dir = find_data_dir(args.data)
     started = time.perf_counter()
     history = load_history(args.la, data_dir)

@@ -85,3 +85,13 @@ def test_draws_table_gives_the_simulation_dotted_parameters_within_their_ranges(
                / draws["assessment.ep_capacity_changes[0].per_month"])
     assert np.allclose(np.sort(g), np.sort(post.particles["capacity_growth"].to_numpy()), atol=1e-4)
     assert np.allclose(draws["requests.trend_per_year"], np.expm1(post.particles["trend"]), atol=1e-5)
+
+
+def test_the_fit_gives_back_the_callers_global_random_state():
+    rng = np.random.default_rng(2)
+    x = abc.synthetic_inputs(draw_truth(rng), list(range(2017, 2021)), rng)
+    np.random.seed(123)
+    expected = np.random.random(3)
+    np.random.seed(123)
+    abc.fit(x, PRIOR_TREND, seed=9, population=30, generations=2)
+    assert np.array_equal(np.random.random(3), expected)

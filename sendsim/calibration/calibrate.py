@@ -207,11 +207,9 @@ def _slug(name: str) -> str:
     return "".join(ch if ch.isalnum() else "_" for ch in name.lower()).strip("_")
 
 
-def write_calibration(cal: Calibration, out: str | Path, history=None, overwrite: bool = False) -> list[Path]:
-    """Write `out` (the scenario file) and, beside it, ``<stem>.council.toml``,
-    ``<stem>.draws.csv`` and ``<stem>.calibration/`` (summary.json, posterior-predictive charts).
-    All or nothing: written in a temporary folder and moved into place; refuses to replace
-    existing files unless `overwrite`."""
+def output_paths(out: str | Path, overwrite: bool = False) -> list[Path]:
+    """The four paths `write_calibration` writes; ValueError / FileExistsError before any work
+    if the name is not a .toml file or (without `overwrite`) any of them exists."""
     out = Path(out)
     if out.suffix != ".toml":
         raise ValueError(f"--out {out}: give a .toml file name (the scenario file to write)")
@@ -221,6 +219,17 @@ def write_calibration(cal: Calibration, out: str | Path, history=None, overwrite
     existing = [str(t) for t in targets if t.exists()]
     if existing and not overwrite:
         raise FileExistsError(f"would overwrite {', '.join(existing)}; pass --overwrite to replace")
+    return targets
+
+
+def write_calibration(cal: Calibration, out: str | Path, history=None, overwrite: bool = False) -> list[Path]:
+    """Write `out` (the scenario file) and, beside it, ``<stem>.council.toml``,
+    ``<stem>.draws.csv`` and ``<stem>.calibration/`` (summary.json, posterior-predictive charts).
+    All or nothing: written in a temporary folder and moved into place; refuses to replace
+    existing files unless `overwrite`."""
+    out = Path(out)
+    targets = output_paths(out, overwrite)
+    stem = out.name[:-5]
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{stem}.") as tmp:
         tmp = Path(tmp)

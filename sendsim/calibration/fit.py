@@ -226,7 +226,15 @@ def fit(x: Inputs, trend_prior: tuple[float, float], seed: int,
     }
     rng = np.random.default_rng(seed)
     obs = observed(x)
-    np.random.seed(seed % (2**32))   # pyabc samples its proposals with NumPy's global generator
+    saved = np.random.get_state()     # pyabc samples with NumPy's global generator: seed it,
+    np.random.seed(seed % (2**32))   # and give the caller's state back afterwards
+    try:
+        return _fit_blocks(x, prior_spec, obs, rng, population, generations, progress)
+    finally:
+        np.random.set_state(saved)
+
+
+def _fit_blocks(x, prior_spec, obs, rng, population, generations, progress) -> "Posterior":
     parts, sims, eps = [], 0, []
     for params, prefixes in BLOCKS:
         stats = [k for k in obs if k.split("_")[0] in prefixes]
