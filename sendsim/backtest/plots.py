@@ -121,12 +121,16 @@ def plot_council(forecasts: pd.DataFrame, history_series_by_measure: dict, actua
     measures = sorted(f["measure"].unique())
     methods = method_order(f["method"])
     colours = _colours(methods)
-    fig, axes = plt.subplots(1, len(measures), squeeze=False,
-                             figsize=(PANEL_SIZE[0] * len(measures), PANEL_SIZE[1]))
+    ncols = min(3, len(measures))
+    nrows = -(-len(measures) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, squeeze=False,
+                             figsize=(PANEL_SIZE[0] * ncols, PANEL_SIZE[1] * nrows))
+    for ax in axes.ravel()[len(measures):]:
+        ax.set_visible(False)
     act = None
     if actuals is not None and len(actuals):
         act = actuals[actuals["la_code"] == la_code]
-    for ax, measure in zip(axes[0], measures):
+    for ax, measure in zip(axes.ravel(), measures):
         fm = f[f["measure"] == measure]
         last = last_known_year(measure, origin)
         hist = history_series_by_measure.get(measure) if history_series_by_measure else None

@@ -50,6 +50,8 @@ GROUPS = {
 FLOW_COLUMNS = {"requests": "requests_received_in_year", "new_plans": "new_ehc_plans",
                 "ceased_plans": "total_ceased"}
 MEASURES = ("caseload_total", *GROUPS, *FLOW_COLUMNS)
+#: A fan chart per council when at most this many are back-tested (152 would be a folder of them).
+COUNCIL_CHARTS_UP_TO = 20
 #: Discrepancy draws per replication: enough that they do not move the median.
 DISCREPANCY_DRAWS = 50
 
@@ -203,7 +205,7 @@ def backtest(councils: list, origin: int, horizon: int, reps: int, seed: int = 2
                             workers=workers, progress=progress)
     timings["simulation_seconds"] = round(time.perf_counter() - t1, 1)
 
-    forecasts, actuals = [], []
+    forecasts, actuals, known = [], [], {}
     for cal in cals:
         history = load_history(cal.la_code, data_dir)
         forecasts.append(forecast_rows(result[cal.la_code], cal.la_code, cal.la_name, origin,
@@ -213,6 +215,8 @@ def backtest(councils: list, origin: int, horizon: int, reps: int, seed: int = 2
             forecasts.append(baseline_forecasts(history.series(m), origin, m, horizons,
                                                 la_code=cal.la_code, la_name=cal.la_name))
         actuals.append(actual_rows(history))
+        if len(cals) <= COUNCIL_CHARTS_UP_TO:
+            known[cal.la_code] = {m: history.until(origin).series(m) for m in MEASURES}
     fc = pd.concat(forecasts, ignore_index=True)
     act = pd.concat(actuals, ignore_index=True)
     scored = score(fc, act)
@@ -222,7 +226,8 @@ def backtest(councils: list, origin: int, horizon: int, reps: int, seed: int = 2
     res = BacktestResult(forecasts=fc, scored=scored, summary=summ, summary_by_measure=by_measure,
                          skipped=skipped, timings=timings)
     if folder is not None:
-        res.folder = write_backtest(res, cals, folder, overwrite=overwrite, manifest={
+        res.folder = write_backtest(res, cals, folder, overwrite=overwrite, known=known, actuals=act,
+                                    manifest={
             "sendsim_version": __version__, "origin": f"{origin}-01", "horizon_years": horizon,
             "reps": reps, "root_seed": seed, "councils_requested": len(codes),
             "councils_calibrated": len(cals), "workers": workers,
@@ -264,9 +269,9 @@ def data_files(data_dir) -> list[dict]:
 
 
 def write_backtest(res: BacktestResult, cals: list, folder: Path, overwrite: bool,
-                   manifest: dict) -> Path:
+                   manifest: dict, known: dict | None = None, actuals=None) -> Path:
     """Write the back-test folder whole, or not at all (temporary folder, then rename)."""
-    from .plots import plot_coverage, plot_errors
+    from .plots import plot_council, plot_coverage, plot_errors
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
@@ -290,6 +295,9 @@ def write_backtest(res: BacktestResult, cals: list, folder: Path, overwrite: boo
         if len(scored):
             plot_errors(res.scored, plots / "errors.png")
             plot_coverage(res.summary, plots / "coverage.png")
+        for code, series in (known or {}).items():
+            plot_council(res.forecasts[res.forecasts["la_code"] == code], series, actuals,
+                         plots / f"council_{code}.png", la_code=code)
         manifest = dict(manifest, skipped=len(res.skipped))
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         if folder.exists():
