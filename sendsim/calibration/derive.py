@@ -174,30 +174,28 @@ class Derivation:
 
     def decide_to_assess(self) -> dict:
         out = dict(self.t["decide_to_assess"])
-        share, n, d = self.rate("refused", ("requests",))
-        if math.isnan(share):
-            share = out["no_to_assess"]
-            self.note("decide_to_assess.no_to_assess", "template: no refusals published")
-        else:
-            self.note("decide_to_assess.no_to_assess",
-                      f"{n:.0f} refused of {d:.0f} requests (last two years published); drawn "
-                      "per replication from Beta(refused + 1, agreed + 1)")
-        self.facts["refused"], self.facts["requests_2y"] = n, d
-        out["no_to_assess"] = round(min(max(share, 0.0), 0.95), 6)
+        out["no_to_assess"] = self.share("decide_to_assess.no_to_assess", "refused", ("requests",),
+                                         out["no_to_assess"], ("refused", "requests_2y"))
         return out
+
+    def share(self, key: str, num: str, den: tuple[str, ...], template: float,
+              facts: tuple[str, str]) -> float:
+        """A share from the last two years' counts (the template's if none are published)."""
+        share, n, d = self.rate(num, den)
+        self.facts[facts[0]], self.facts[facts[1]] = n, d
+        if math.isnan(share):
+            self.note(key, f"template: no {num} published")
+            return template
+        self.note(key, f"{n:.0f} {num} of {d:.0f} ({' + '.join(den)}), last two years published; "
+                  "drawn per replication from Beta(n + 1, d - n + 1), widened by the spread "
+                  "between years")
+        return round(min(max(share, 0.0), 0.95), 6)
 
     def assessment(self) -> dict:
         out = dict(self.t["assessment"])
-        share, n, d = self.rate("assessed_not_issued", ("assessed_issued", "assessed_not_issued"))
-        if math.isnan(share):
-            share = out["no_to_issue"]
-            self.note("assessment.no_to_issue", "template: no assessments published")
-        else:
-            self.note("assessment.no_to_issue",
-                      f"{n:.0f} not issued of {d:.0f} assessments (last two years); drawn per "
-                      "replication from Beta")
-        self.facts["not_issued"], self.facts["assessed_2y"] = n, d
-        out["no_to_issue"] = round(min(max(share, 0.0), 0.95), 6)
+        out["no_to_issue"] = self.share("assessment.no_to_issue", "assessed_not_issued",
+                                        ("assessed_issued", "assessed_not_issued"),
+                                        out["no_to_issue"], ("not_issued", "assessed_2y"))
         f = self.h.flows
         completed = (f["assessed_issued"] + f["assessed_not_issued"].fillna(0.0)).dropna()
         year, done = _latest(completed, self.origin - 1)
