@@ -25,7 +25,7 @@ import numpy as np
 import simpy
 from simpy.core import URGENT
 
-from .calendar import (DAYS_PER_WEEK, Clock, academic_year_start, census_date, cohort_of,
+from .calendar import (DAYS_PER_MONTH, DAYS_PER_WEEK, Clock, academic_year_start, census_date, cohort_of,
                        financial_year, first_of_next_month)
 from .capacity import Places, ReviewBacklog, Team
 from .codes import AGE_BANDS, CAPACITY_SETTINGS, NEEDS, SETTINGS, age_band_index
@@ -309,6 +309,14 @@ class SendModel(mesa.Model):
             return
         cum, ages = cumulative({a_: r for a_, r in enumerate(rates) if r > 0})
         oldest = a.oldest_in_progress_weeks * DAYS_PER_WEEK
+        # The census finds the oldest assessments already past the EP queue: as many in drafting
+        # as drafting holds at this throughput, then one EP team's worth mid-advice; the rest
+        # wait. Otherwise no plan would be issued until the first advice and drafting were done
+        # (two to three months of plans missing from every forecast's first year).
+        per_day = self.ep_service.per_month / DAYS_PER_MONTH
+        drafting_mean = (a.drafting_weeks_min + a.drafting_weeks_mode + a.drafting_weeks_max) / 3
+        in_drafting = min(n, round(per_day * drafting_mean * DAYS_PER_WEEK))
+        in_advice = min(n - in_drafting, self.ep_service.capacity)
         for i in range(n):
             request_day = -oldest * (1 - i / n)      # oldest first: that is the EP queue order
             age = rng.choice(cum, ages)
@@ -317,7 +325,8 @@ class SendModel(mesa.Model):
                           ASSESSING)
             child.request_day = request_day
             self.enter(child, "assessment_in_progress")
-            self.env.process(assess(self, child, backlog=True))
+            stage = "drafting" if i < in_drafting else "advice" if i < in_drafting + in_advice else None
+            self.env.process(assess(self, child, backlog=True, stage=stage, left=rng.u()))
 
     # -- calendar ------------------------------------------------------------------------------
     def _finance_start(self) -> dt.date:

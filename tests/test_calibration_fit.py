@@ -80,10 +80,12 @@ def test_draws_table_gives_the_simulation_dotted_parameters_within_their_ranges(
     assert (draws["assessment.no_to_issue"].between(0.005, 0.07)).all()
     assert (draws["transfers_in.per_month"] >= 0).all()
     assert (draws["assessment.in_progress_at_start"] >= 0).all()
-    # capacity grows or shrinks by the particle's growth rate, year on year
+    # from the origin, EP capacity starts at last year's throughput and grows with the row's trend
     g = np.log(draws["assessment.ep_capacity_changes[1].per_month"]
                / draws["assessment.ep_capacity_changes[0].per_month"])
-    assert np.allclose(np.sort(g), np.sort(post.particles["capacity_growth"].to_numpy()), atol=1e-4)
+    assert np.allclose(g, post.particles["trend"].to_numpy(), atol=1e-4)
+    start = draws["assessment.ep_advices_per_month"] * 12 / np.exp(0.55 * post.particles["trend"])
+    assert np.allclose(start, max(abc.smoothed(x.completed), abc.smoothed(x.agreed)), rtol=1e-4)
     assert np.allclose(draws["requests.trend_per_year"], np.expm1(post.particles["trend"]), atol=1e-5)
 
 

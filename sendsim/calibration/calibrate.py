@@ -23,7 +23,7 @@ import pandas as pd
 from .. import __version__
 from ..parameters import Parameters
 from . import fit as abc
-from .derive import Derivation
+from .derive import Derivation, with_starts
 
 
 @dataclass
@@ -138,9 +138,9 @@ def calibrate(history, origin: int, seed: int = 2023, data_dir=None, *,
 
 def direct_estimates(history, origin: int, facts: dict) -> dict:
     """Counts for the Beta draws, and the year-to-year spread that widens them."""
-    f = history.flows
+    f = with_starts(history.flows)
     f = f[f.index <= origin - 1].tail(4)
-    yearly_refused = (f["refused"] / f["requests"]).dropna().tolist()
+    yearly_refused = (f["not_started"] / f["requests"]).dropna().tolist()
     done = f["assessed_issued"] + f["assessed_not_issued"]
     yearly_not_issued = (f["assessed_not_issued"] / done).dropna().tolist()
     tin = facts.get("transfers_in_values", [])

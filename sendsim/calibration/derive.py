@@ -67,6 +67,44 @@ def _latest(series: pd.Series, upto: int) -> tuple[int, float]:
     return int(s.index[-1]), float(s.iloc[-1])
 
 
+def assessments_started(flows: pd.DataFrame) -> pd.Series:
+    """Assessments started each year: completed + the change in the stock in progress, where
+    both year-end stocks are published; else requests - refusals. DfE's refusals are not the
+    complement of assessments: requests refused and later agreed (a second request, mediation,
+    tribunal) are counted as refused, and many councils complete more assessments than
+    requests minus refusals year after year (East Sussex 2019: 592 requests, 283 refused, 409
+    assessments completed, the stock in progress steady)."""
+    done = flows["assessed_issued"] + flows["assessed_not_issued"].fillna(0.0)
+    stock = flows["in_progress_31_dec"] if "in_progress_31_dec" in flows else pd.Series(np.nan, flows.index)
+    change = stock - stock.shift(1).where(stock.index.to_series().diff() == 1)
+    started = done + change
+    fallback = flows["requests"] - flows["refused"]
+    return started.where(started.notna(), fallback).clip(lower=0.0)
+
+
+def with_starts(flows: pd.DataFrame) -> pd.DataFrame:
+    """`flows` with ``started`` and ``not_started`` (requests - started, at least 0)."""
+    out = flows.copy()
+    out["started"] = assessments_started(flows)
+    out["not_started"] = (flows["requests"] - out["started"]).clip(lower=0.0)
+    return out
+
+
+def smoothed_level(series: pd.Series, year: int, years: int = 5) -> float:
+    """A year's level: the published count shrunk halfway (on the log scale) to the straight line
+    through the last `years` years. One year's count is a noisy measure of the level (a
+    panel's backlog cleared, schools closed for a pandemic); the line alone would ignore a real
+    change in level. The published count itself where fewer than three years are known."""
+    s = series.dropna()
+    s = s[(s.index <= year) & (s > 0)].tail(years)
+    last = float(s.get(year, np.nan)) if year in s.index else float(s.iloc[-1])
+    if len(s) < 3:
+        return last
+    x = s.index.to_numpy(float)
+    slope, intercept = np.polyfit(x, np.log(s.to_numpy(float)), 1)
+    return float(np.exp(0.5 * np.log(last) + 0.5 * (intercept + slope * year)))
+
+
 def largest_remainder(shares: dict[str, float], total: int) -> dict[str, int]:
     keys = list(shares)
     w = np.array([max(shares[k], 0.0) for k in keys], dtype=float)
@@ -141,7 +179,8 @@ class Derivation:
         return dict(sorted(proj.items()))
 
     def requests(self, scale: float) -> dict:
-        year, received = _latest(self.h.flows["requests"], self.origin - 1)
+        year, last = _latest(self.h.flows["requests"], self.origin - 1)
+        received = smoothed_level(self.h.flows["requests"], year)
         t = self.t["requests"]
         rates = np.array(t["rate_per_1000_by_age"], dtype=float)
         pop = np.array(self.t["population"]["projection"]["2022"], dtype=float) * scale
@@ -150,8 +189,10 @@ class Derivation:
         self.facts["requests_last"] = received
         self.facts["requests_year"] = year
         self.note("requests.rate_per_1000_by_age",
-                  f"{received:.0f} requests received in {year} spread over ages as the template "
-                  "(Wiltshire's age shape), divided by the proxy population")
+                  f"level {received:.0f} requests a year in {year} (smoothed_level: {last:.0f} "
+                  "received, shrunk halfway on the log scale to the line through the last five "
+                  "years), spread over ages as the template (Wiltshire's age shape), divided by "
+                  "the proxy population")
         out = dict(t)
         out["rate_per_1000_by_age"] = [round(r * factor, 6) for r in rates]
         out["trend_base_date"] = dt.date(year, 7, 1)
@@ -161,7 +202,7 @@ class Derivation:
 
     def rate(self, num: str, den_cols: tuple[str, ...], years: int = 2) -> tuple[float, float, float]:
         """(share, numerator, denominator) pooled over the last `years` years with both."""
-        f = self.h.flows
+        f = with_starts(self.h.flows)
         cols = list(dict.fromkeys([num, *den_cols]))
         if any(c not in f.columns for c in cols):
             return math.nan, 0.0, 0.0
@@ -174,7 +215,7 @@ class Derivation:
 
     def decide_to_assess(self) -> dict:
         out = dict(self.t["decide_to_assess"])
-        out["no_to_assess"] = self.share("decide_to_assess.no_to_assess", "refused", ("requests",),
+        out["no_to_assess"] = self.share("decide_to_assess.no_to_assess", "not_started", ("requests",),
                                          out["no_to_assess"], ("refused", "requests_2y"))
         return out
 

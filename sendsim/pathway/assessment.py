@@ -46,20 +46,23 @@ def decide_to_assess(model, child) -> None:
     model.env.process(assess(model, child))
 
 
-def assess(model, child, backlog: bool = False):
+def assess(model, child, backlog: bool = False, stage: str | None = None, left: float = 1.0):
     """EP advice on the EP service's capacity, then drafting, then the decision to issue.
 
     A share of new assessments is fast-tracked ahead of the queue (`ep_priority_share`);
-    assessments already in the backlog at the start wait their turn."""
+    assessments already in the backlog at the start wait their turn, except those the census
+    finds already mid-advice (`stage` "advice") or drafting ("drafting"), which have the share
+    `left` of that stage still to do."""
     a = model.params.assessment
     rng = model.streams["assessment"]
     fast = rng.u() < a.ep_priority_share and not backlog
-    with model.ep_service.request(priority=0 if fast else 1) as turn:
-        yield turn
-        yield model.env.timeout(model.ep_service.hold_days)
+    if stage != "drafting":
+        with model.ep_service.request(priority=0 if fast else 1) as turn:
+            yield turn
+            yield model.env.timeout(model.ep_service.hold_days * (left if stage == "advice" else 1.0))
     drafting_days = DAYS_PER_WEEK * rng.triangular(a.drafting_weeks_min, a.drafting_weeks_mode,
                                                    a.drafting_weeks_max)
-    yield model.env.timeout(drafting_days)
+    yield model.env.timeout(drafting_days * (left if stage == "drafting" else 1.0))
     if child.status != ASSESSING:
         return
     decide_to_issue(model, child)
