@@ -174,9 +174,18 @@ def test_write_calibration_wants_a_toml_name_and_writes_nothing_otherwise(cal, t
 
 def test_derived_parameters_take_the_published_figures(cal, history):
     p = cal.parameters
-    # refusals: pooled over the two years before the origin, from the history itself
+    # requests that never reach an assessment: pooled over the two years before the origin,
+    # computed here from the history itself (assessments completed + change in the stock in
+    # progress; requests - refusals where the stock is not published)
     f = history.flows.loc[[ORIGIN - 2, ORIGIN - 1]]
-    pooled = float(f["refused"].sum() / f["requests"].sum())
+    done = f["assessed_issued"] + f["assessed_not_issued"].fillna(0.0)
+    stock = history.flows["in_progress_31_dec"]
+    started = []
+    for y in (ORIGIN - 2, ORIGIN - 1):
+        change = stock.get(y, np.nan) - stock.get(y - 1, np.nan)
+        started.append(done[y] + change if not np.isnan(change) else f.at[y, "requests"] - f.at[y, "refused"])
+    not_started = [max(f.at[y, "requests"] - s, 0.0) for y, s in zip((ORIGIN - 2, ORIGIN - 1), started)]
+    pooled = float(sum(not_started) / f["requests"].sum())
     assert 0.05 < pooled < 0.95
     median = float(cal.draws["decide_to_assess.no_to_assess"].median())
     assert abs(median - pooled) <= 0.05, (median, pooled)
