@@ -97,3 +97,13 @@ def test_the_fit_gives_back_the_callers_global_random_state():
     np.random.seed(123)
     abc.fit(x, PRIOR_TREND, seed=9, population=30, generations=2)
     assert np.array_equal(np.random.random(3), expected)
+
+
+def test_closed_shares_sum_to_one_and_none_turns_negative():
+    from sendsim.calibration.derive import closed
+    # a council of 19 plans: thirds and a zero, the case that once made a share -1e-06
+    shares = closed({"under_5": 1 / 19, "5_10": 8 / 19, "11_15": 5 / 19, "16_19": 5 / 19,
+                     "20_25": 0.0})
+    assert all(v >= 0 for v in shares.values())
+    assert round(sum(shares.values()), 9) == 1.0
+    assert shares["20_25"] == 0.0

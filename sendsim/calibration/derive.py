@@ -276,9 +276,7 @@ class Derivation:
         for b in AGE_BANDS:
             w = {s: v * ((la[s] / total + 0.005) / (tmpl[s] + 0.005)) for s, v in t[b].items()}
             z = sum(w.values())
-            out[b] = {s: round(v / z, 6) for s, v in w.items()}
-            last = list(out[b])[-1]
-            out[b][last] = round(1.0 - sum(v for k, v in out[b].items() if k != last), 6)
+            out[b] = closed({s: v / z for s, v in w.items()})
         years = ", ".join(map(str, rows.index))
         self.note("placement.new_plan_mix",
                   f"the template's shares by age band, each setting reweighted by this council's "
@@ -464,9 +462,7 @@ class Derivation:
         tin = max(self.transfers_in(), 0.0)
         d["transfers_in"] = {"per_month": round(tin / 12, 3),
                              "age_mix": {b: round(n / total, 6) for b, n in by_age.items()}}
-        last = list(AGE_BANDS)[-1]
-        d["transfers_in"]["age_mix"][last] = round(
-            1 - sum(v for k, v in d["transfers_in"]["age_mix"].items() if k != last), 6)
+        d["transfers_in"]["age_mix"] = closed(d["transfers_in"]["age_mix"])
         self.note("transfers_in.per_month", "caseload change - new plans + ceased, mean of up to "
                   "three years before the origin (fitted: sendsim.calibration.fit)")
         d["finance"] = self.finance(scale)
@@ -477,6 +473,15 @@ class Derivation:
                   "decide_to_assess.decision_weeks", "assessment.drafting_weeks"):
             self.note(k, "template: the built-in Wiltshire's value (no per-council table in DfE's files)")
         return d
+
+
+def closed(shares: dict[str, float]) -> dict[str, float]:
+    """Shares rounded to 6 places that sum to exactly 1: the rounding residue goes to the
+    largest share, so no share turns negative (a council with a tiny caseload)."""
+    out = {k: round(v, 6) for k, v in shares.items()}
+    biggest = max(out, key=out.get)
+    out[biggest] = round(1 - sum(v for k, v in out.items() if k != biggest), 6)
+    return out
 
 
 def scale_post19(table: dict, factor: float) -> dict:
@@ -494,8 +499,5 @@ def scale_post19(table: dict, factor: float) -> dict:
             row.update({k: v / s_total * (1 - new_c) for k, v in stay.items()})
         elif c_total:
             row = {k: v / c_total for k, v in cease.items()}
-        row = {k: round(v, 6) for k, v in row.items()}
-        last = list(row)[-1]
-        row[last] = round(1 - sum(v for k, v in row.items() if k != last), 6)
-        out[frm] = row
+        out[frm] = closed(row)
     return out
