@@ -84,8 +84,7 @@ from sendsim.councils import default_parameters  # noqa: E402
 from sendsim.data import dfe, finance as fin, ons  # noqa: E402
 from sendsim.data.files import DataFileError, data_file, find_data_dir, read_csv  # noqa: E402
 from sendsim.data.la import la_rows, local_authority  # noqa: E402
-from sendsim.data.placements import (largest_remainder, restrict_to_age_band,  # noqa: E402
-                                     rounded_distribution)
+from sendsim.data.placements import largest_remainder, rounded_distribution  # noqa: E402
 
 LA = "E06000046"
 WILTSHIRE = "E06000054"
@@ -375,12 +374,7 @@ def derive_new_plan_mix(data, la, src: Sources) -> dict:
     by_age = dfe.new_plans_by_age_and_setting(la, data, strict=False)
     years = sorted(by_age["time_period"].unique())
     gap = (by_age[list(SETTINGS)].sum(axis=1) - by_age["total"]).abs()
-    pooled = by_age.groupby("age_band")[list(SETTINGS)].sum()
-    mix = {}
-    for band in AGE_BANDS:
-        counts = restrict_to_age_band(pooled.loc[band].to_dict(), band)
-        mix[band] = rounded_distribution({s: counts[s] for s in SETTINGS if s in counts})
-    n = {b: int(pooled.loc[b].sum()) for b in AGE_BANDS}
+    mix, n = wilts.pooled_new_plan_mix(by_age)
     src.add("placement.new_plan_mix", f"{D25} newplans.csv, 'Age when plan started' rows for "
             f"{la.name} ({', '.join(years)}, the only year with that breakdown), mapped with "
             "sendsim.data.placements, ages grouped into bands (placements counted: "

@@ -562,15 +562,21 @@ def derive_assessment(data, la, request_info: dict, decide: dict, src: Sources) 
 
 # -- placement -----------------------------------------------------------------------------------
 
-def derive_new_plan_mix(data, la, src: Sources) -> dict:
-    by_age = dfe.new_plans_by_age_and_setting(la, data)
-    years = sorted(by_age["time_period"].unique())
+def pooled_new_plan_mix(by_age) -> tuple[dict, dict[str, int]]:
+    """Shares of new plans by setting within each age band, pooled over the years of
+    `dfe.new_plans_by_age_and_setting`, and the plans counted in each band."""
     pooled = by_age.groupby("age_band")[list(SETTINGS)].sum()
     mix = {}
     for band in AGE_BANDS:
         counts = restrict_to_age_band(pooled.loc[band].to_dict(), band)
         mix[band] = rounded_distribution({s: counts[s] for s in SETTINGS if s in counts})
-    n = {b: int(pooled.loc[b].sum()) for b in AGE_BANDS}
+    return mix, {b: int(pooled.loc[b].sum()) for b in AGE_BANDS}
+
+
+def derive_new_plan_mix(data, la, src: Sources) -> dict:
+    by_age = dfe.new_plans_by_age_and_setting(la, data)
+    years = sorted(by_age["time_period"].unique())
+    mix, n = pooled_new_plan_mix(by_age)
     src.add("placement.new_plan_mix", f"{D25} newplans.csv, 'Age when plan started' rows for "
             f"{la.name}, pooled over every year with that breakdown ({', '.join(years)}); "
             "placements mapped with sendsim.data.placements, ages grouped into bands (plans: "

@@ -34,22 +34,18 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
+from ..data.history import MEASURES, PLACEMENT_GROUPS
 from ..scenario import Scenario
 from .baselines import FORECAST_COLUMNS, baseline_forecasts, known_history, target_year
 from .scores import headline_markdown, score, summary, summary_by_measure
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-#: Placement groups scored (as `sendsim.data.history.PLACEMENT_GROUPS`), from the model's census.
-GROUPS = {
-    "caseload_mainstream": ("early_years", "mainstream", "resource_base"),
-    "caseload_special": ("special",),
-    "caseload_independent": ("inmss",),
-    "caseload_post16": ("fe_college", "specialist_post16"),
-    "caseload_other": ("ap_pru", "eotas", "neet"),
-}
+#: The model's census columns summed into each placement group scored.
+GROUPS = {f"caseload_{g}": settings for g, settings in PLACEMENT_GROUPS.items()}
 FLOW_COLUMNS = {"requests": "requests_received_in_year", "new_plans": "new_ehc_plans",
                 "ceased_plans": "total_ceased"}
-MEASURES = ("caseload_total", *GROUPS, *FLOW_COLUMNS)
+assert MEASURES == ("caseload_total", *GROUPS, *FLOW_COLUMNS)   # the model's tables cover them
+
 #: A fan chart per council when at most this many are back-tested (152 would be a folder of them).
 COUNCIL_CHARTS_UP_TO = 20
 #: Discrepancy draws per replication: enough that they do not move the median.

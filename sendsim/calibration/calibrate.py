@@ -23,7 +23,7 @@ import pandas as pd
 from .. import __version__
 from ..parameters import Parameters
 from . import fit as abc
-from .derive import Derivation, with_starts
+from .derive import Derivation, scaled_ceasing, with_starts
 
 
 @dataclass
@@ -99,7 +99,8 @@ def calibrate(history, origin: int, seed: int = 2023, data_dir=None, *,
         f"{d.facts['caseload']:.0f}, {d.facts['requests_last']:.0f} requests in "
         f"{d.facts['requests_year']:.0f}")
     if "leaving_per_year" in d.facts:
-        factor = tune_leaving(base, d.facts["leaving_per_year"], d.facts["leaving_factor"], seed)
+        factor = tune_leaving(base, d.t, d.facts["leaving_per_year"], d.facts["leaving_factor"],
+                              seed)
         d = Derivation(history, origin, data_dir=data_dir)
         base = d.parameters(leaving_factor=factor)
         say(f"ceasing tuned by two pilot years of the engine: factor {factor:.3f}")
@@ -151,24 +152,19 @@ def direct_estimates(history, origin: int, facts: dict) -> dict:
             "transfers_in.yearly_sd": float(np.std(tin, ddof=1)) if len(tin) >= 2 else 0.0}
 
 
-def tune_leaving(base: dict, target: float, factor: float, seed: int, rounds: int = 2) -> float:
+def tune_leaving(base: dict, template: dict, target: float, factor: float, seed: int,
+                 rounds: int = 2) -> float:
     """The ceasing factor at which the engine itself ceases `target` plans a year for reasons
     other than moving away: the template's review and post-19 ceasing scale with it, but not in
     proportion (it depends on the council's ages and settings), so a pilot year of the engine
     is run and the factor corrected by target / simulated, `rounds` times."""
-    from ..councils import default_parameters
     from ..model import simulate
     from ..scenario import Scenario, Sources
-    from .derive import scale_post19
-    template = default_parameters().to_dict()
     moving = ("transfer", "moved_outside_eng", "deceased")
     for i in range(rounds):
         d = copy.deepcopy(base)
-        d["reviews"]["cease_at_review"] = {
-            r: {b: round(min(p * factor, 0.9), 6) for b, p in bands.items()}
-            for r, bands in template["reviews"]["cease_at_review"].items()}
-        d["phase_transfer"]["into_post19"] = scale_post19(template["phase_transfer"]["into_post19"],
-                                                          factor)
+        d["reviews"]["cease_at_review"], d["phase_transfer"]["into_post19"] = scaled_ceasing(
+            template, factor)
         params = Parameters.from_dict(d)
         scenario = Scenario(name="pilot", parameters=params,
                             sources=Sources(process_noise=True, parameters=False, structural=False))

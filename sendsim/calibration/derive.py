@@ -29,6 +29,7 @@ import pandas as pd
 
 from ..codes import AGE_BANDS, CAPACITY_SETTINGS, SETTINGS
 from ..councils import default_parameters
+from ..data.placements import largest_remainder
 from ..parameters import Parameters
 
 #: Headroom over the places in use at the origin, where the council's own capacity is unknown.
@@ -103,17 +104,6 @@ def smoothed_level(series: pd.Series, year: int, years: int = 5) -> float:
     x = s.index.to_numpy(float)
     slope, intercept = np.polyfit(x, np.log(s.to_numpy(float)), 1)
     return float(np.exp(0.5 * np.log(last) + 0.5 * (intercept + slope * year)))
-
-
-def largest_remainder(shares: dict[str, float], total: int) -> dict[str, int]:
-    keys = list(shares)
-    w = np.array([max(shares[k], 0.0) for k in keys], dtype=float)
-    w = w / w.sum() if w.sum() > 0 else np.full(len(keys), 1.0 / len(keys))
-    raw = w * total
-    out = np.floor(raw).astype(int)
-    for i in np.argsort(-(raw - out))[: total - out.sum()]:
-        out[i] += 1
-    return {k: int(v) for k, v in zip(keys, out)}
 
 
 class Derivation:
@@ -450,10 +440,8 @@ class Derivation:
                       f"factor {factor:.3f} set by a pilot run of the engine so that ceases other "
                       f"than moves match {self.facts.get('leaving_per_year', float('nan')):.0f} a year")
         self.facts["leaving_factor"] = factor
-        d["reviews"]["cease_at_review"] = {
-            reason: {b: round(min(p * factor, 0.9), 6) for b, p in bands.items()}
-            for reason, bands in self.t["reviews"]["cease_at_review"].items()}
-        d["phase_transfer"]["into_post19"] = scale_post19(self.t["phase_transfer"]["into_post19"], factor)
+        d["reviews"]["cease_at_review"], d["phase_transfer"]["into_post19"] = scaled_ceasing(
+            self.t, factor)
         under5 = by_age["under_5"]
         d["reviews"]["reviews_per_month"] = round((total + under5) / 12 * 1.1, 1)
         d["reviews"]["reviews_capacity_changes"] = []
@@ -482,6 +470,14 @@ def closed(shares: dict[str, float]) -> dict[str, float]:
     biggest = max(out, key=out.get)
     out[biggest] = round(1 - sum(v for k, v in out.items() if k != biggest), 6)
     return out
+
+
+def scaled_ceasing(template: dict, factor: float) -> tuple[dict, dict]:
+    """The template's review-ceasing probabilities (at most 0.9) and post-19 transfer table
+    with ceasing for reasons other than moving scaled by `factor`."""
+    reviews = {reason: {b: round(min(p * factor, 0.9), 6) for b, p in bands.items()}
+               for reason, bands in template["reviews"]["cease_at_review"].items()}
+    return reviews, scale_post19(template["phase_transfer"]["into_post19"], factor)
 
 
 def scale_post19(table: dict, factor: float) -> dict:
