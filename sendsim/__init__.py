@@ -4,4 +4,4 @@ The engine (parameters, population, pathway processes, capacity, finance) knows 
 files, the command line or clusters; those live in `councils`, `runner`, `results`, `cli`.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

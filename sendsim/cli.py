@@ -68,13 +68,24 @@ def _experiment(args, paths: list[str | None], baseline_first: bool) -> int:
 
     scenarios = [load_scenario_or_parameters(p) for p in paths]
     names = "_vs_".join(s.name for s in scenarios)
+    contributions = {}
+    if getattr(args, "contributions", False):
+        from .contributions import contribution_scenarios
+        if len(scenarios) < 2:
+            raise SystemExit("sendsim: --contributions needs a baseline and at least one plan")
+        for plan in scenarios[1:]:
+            variants, parts = contribution_scenarios(plan, scenarios[0])
+            scenarios += variants
+            contributions[plan.name] = {"versus": scenarios[0].name, "parts": [
+                {"scenario": v.name, "key": p.key, "label": p.label, "kind": p.kind,
+                 "source": p.source} for v, p in zip(variants, parts)]}
     out = Path(args.out) if args.out else Path("sendsim-output") / f"{names}-{dt.datetime.now():%Y%m%d-%H%M%S}"
     executor, close = _executor(args)
     try:
         result = run_experiment(scenarios, reps=args.reps, seed=args.seed, years=args.years,
                                 out=out, executor=executor, workers=args.workers,
                                 chunk_size=args.chunk_size, progress=not args.quiet,
-                                overwrite=args.overwrite)
+                                overwrite=args.overwrite, contributions=contributions)
     finally:
         close()
     text = write_summary(result, baseline=scenarios[0].name if baseline_first else None, at=args.at)
@@ -94,6 +105,23 @@ def cmd_run(args) -> int:
 
 def cmd_compare(args) -> int:
     return _experiment(args, list(args.scenarios), baseline_first=True)
+
+
+def cmd_report(args) -> int:
+    from .reports.html import write_report
+    rag = None
+    if args.rag:
+        try:
+            green, amber = (float(x) / 100 for x in args.rag.split(","))
+        except ValueError:
+            raise SystemExit(f"sendsim: --rag {args.rag!r}: give two percentages, GREEN,AMBER "
+                             "(e.g. 80,50)") from None
+        rag = (green, amber)
+    out = write_report(args.folders, args.out, baseline=args.baseline, at=args.at,
+                       data_dir=args.data, previous=args.previous, backtest=args.backtest,
+                       rag=rag, title=args.title, overwrite=args.overwrite)
+    print(f"report written to {out}")
+    return 0
 
 
 def cmd_summarise(args) -> int:
@@ -209,8 +237,41 @@ def build_parser() -> argparse.ArgumentParser:
                              description="The first scenario is the baseline; every other is "
                                          "compared with it replication by replication.")
     compare.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml")
+    compare.add_argument("--contributions", action="store_true",
+                         help="also run each plan without each of its parts (intervention, "
+                              "capacity project, changed parameter section), paired, to rank "
+                              "what contributes most to the difference (one extra scenario per "
+                              "part)")
     _experiment_options(compare)
     compare.set_defaults(func=cmd_compare)
+
+    rep = sub.add_parser("report", help="Write a board paper (HTML or PDF) from experiment "
+                                        "results.",
+                         description="Turn one experiment folder (from run or compare), or "
+                                     "several run with the same seed and horizon, into one "
+                                     "self-contained HTML file or an A4 PDF: Safety Valve "
+                                     "conditions with RAG ratings, key figures with 90% "
+                                     "intervals, fan charts beside their figures, the DSG "
+                                     "management plan table, paired comparisons, assumptions, "
+                                     "method and a glossary.")
+    rep.add_argument("folders", nargs="+", metavar="RESULTS_DIR")
+    rep.add_argument("--out", required=True, metavar="FILE.html|FILE.pdf",
+                     help="the report to write (.pdf needs Chromium installed)")
+    rep.add_argument("--baseline", help="scenario the others are compared with (default: the "
+                                        "summary's, else the first)")
+    rep.add_argument("--at", default="2028-29", help="financial year of the key figures "
+                                                     "(default 2028-29)")
+    rep.add_argument("--data", metavar="DIR", help="published data for the history in the "
+                                                   "charts (default: ../shared/data if present)")
+    rep.add_argument("--previous", metavar="OLD.html", help="an earlier report: the headline's "
+                                                            "arrows compare with its chances")
+    rep.add_argument("--backtest", metavar="DIR", help="a `sendsim backtest` folder whose "
+                                                       "scores the method section quotes")
+    rep.add_argument("--rag", metavar="GREEN,AMBER", help="RAG thresholds on the chance a "
+                                                          "condition is met, %% (default 80,50)")
+    rep.add_argument("--title", help="the report's title (default: council and scenarios)")
+    rep.add_argument("--overwrite", action="store_true", help="replace an existing report")
+    rep.set_defaults(func=cmd_report)
 
     summ = sub.add_parser("summarise", help="Rebuild an experiment folder's summary from its "
                                             "saved replications.")

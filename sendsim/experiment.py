@@ -39,6 +39,9 @@ from .scenario import Scenario
 from .streams import replication_seeds
 
 TABLES = Tables.NAMES
+#: Layout of an experiment folder and its summary. 2: the manifest records each scenario's
+#: council and assumptions, the summary has quartiles and assumption tables (board reports).
+RESULTS_FORMAT = 2
 #: Spawn key of the one process-noise seed every replication shares when process noise is off.
 SHARED_PROCESS_KEY = 2**31 - 1
 
@@ -121,8 +124,8 @@ def _scenario_dict(s: Scenario) -> dict:
     import dataclasses
     d = dataclasses.asdict(s)
     d["parameters"] = s.parameters.to_dict()
-    d.pop("text", None)
-    d.pop("path", None)
+    for key in ("text", "path", "base", "base_parameters", "parameter_files"):
+        d.pop(key, None)
     return d
 
 
@@ -130,13 +133,15 @@ def run_experiment(scenarios: list[Scenario] | Scenario, reps: int, seed: int,
                    years: float = 8.0, out: str | Path | None = None,
                    executor: Executor | None = None, workers: int | None = None,
                    chunk_size: int | None = None, progress: bool = True,
-                   overwrite: bool = False) -> ExperimentResult:
+                   overwrite: bool = False, contributions: dict | None = None) -> ExperimentResult:
     """Run `reps` replications of each scenario from root `seed`, paired by replication.
 
     With `out`, finished chunks are saved as they arrive and an interrupted experiment resumes
     from them; without, everything is kept in memory. `executor` may be any
     `concurrent.futures.Executor` (it is not shut down here); otherwise a process pool of
     `workers` (default: every core), or the calling process when `workers == 1`.
+    `contributions` (plan -> {"versus", "parts"}, from `sendsim.contributions`) is recorded in
+    the manifest so the summary can tabulate the leave-one-out variants among `scenarios`.
     """
     if isinstance(scenarios, Scenario):
         scenarios = [scenarios]
@@ -175,6 +180,8 @@ def run_experiment(scenarios: list[Scenario] | Scenario, reps: int, seed: int,
             n = min(chunk_size, reps - first)
             if folder is None or not _chunk_done(folder, s.name, first, n):
                 jobs.append((s, first, seeds[first:first + chunk_size], process_seed))
+    if contributions:
+        manifest["contributions"] = contributions
     if folder is not None:
         manifest.update({"chunk_size": chunk_size, "reps": max(reps, manifest.get("reps", 0)),
                          "status": "running"})
@@ -243,6 +250,8 @@ def run_experiment(scenarios: list[Scenario] | Scenario, reps: int, seed: int,
                     "conditions": {s.name: [c.as_dict() for c in s.conditions] for s in scenarios},
                     "titles": {s.name: s.title for s in scenarios},
                     "uncertainty_sources": {s.name: s.sources.describe() for s in scenarios},
+                    **scenario_details(scenarios), "status": "complete",
+                    **({"contributions": contributions} if contributions else {}),
                     "runs": [{"seconds": round(elapsed, 2), "replications_run": total,
                               "workers": workers,
                               "executor": _executor_name(executor, workers)}]}
@@ -293,8 +302,17 @@ def _open_folder(folder: Path, finger: dict, scenarios, reps: int, overwrite: bo
                 "uncertainty_sources": {s.name: s.sources.describe() for s in scenarios},
                 "conditions": {s.name: [c.as_dict() for c in s.conditions] for s in scenarios},
                 "titles": {s.name: s.title for s in scenarios},
+                **scenario_details(scenarios),
                 "created": _now()}
     return manifest
+
+
+def scenario_details(scenarios) -> dict:
+    """The manifest's record of what each scenario assumes (for board reports)."""
+    from .assumptions import council_details, scenario_assumptions
+    return {"results_format": RESULTS_FORMAT,
+            "councils": {s.name: council_details(s) for s in scenarios},
+            "assumptions": {s.name: scenario_assumptions(s) for s in scenarios}}
 
 
 def _chunk_path(folder: Path, scenario: str, table: str, first: int) -> Path:

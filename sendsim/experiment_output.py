@@ -11,12 +11,42 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
+
 from . import __version__
+from .assumptions import COLUMNS as ASSUMPTION_COLUMNS
+from .experiment import RESULTS_FORMAT
 from .output import write_folder
 from .plots import experiment_fans
 from .reports import format_summary, summary_table
 from .summaries import (by_financial_year, condition_probabilities, first_balance_year,
                         format_headline, headline, paired_differences, quantile_table)
+
+
+def is_variant(name: str) -> bool:
+    """A leave-one-out variant of a plan (`sendsim compare --contributions`): summarised only
+    through the plan's contributions table."""
+    return "__without__" in name
+
+
+def format_contributions(table: pd.DataFrame) -> str:
+    """The contributions to the deficit, largest first, as terminal text."""
+    part = table[table["measure"] == "cumulative_deficit_at_31_march"]
+    if part.empty:
+        return ""
+    first = part.iloc[0]
+    lines = [f"What each part of the plan contributes to the cumulative deficit at 31 March "
+             f"{int(str(first['financial_year'])[:4]) + 1} (GBP m; plan minus plan without "
+             "the part, paired; median and 90% interval)"]
+    width = min(60, max(len(str(x)) for x in part["label"]))
+    for _, r in part.iterrows():
+        label = str(r["label"])[:width]
+        if r["part_key"] == "interaction":
+            lines.append(f"  {label:<{width}}  {r['mean']:+,.1f} (mean)")
+        else:
+            lines.append(f"  {label:<{width}}  {r['contribution_median']:+,.1f} "
+                         f"({r['p05']:+,.1f} to {r['p95']:+,.1f})")
+    return "\n".join(lines)
 
 
 def _conditions(result) -> list[dict]:
@@ -28,36 +58,64 @@ def _conditions(result) -> list[dict]:
     return []
 
 
-def summarise(result, baseline: str | None = None, at: str = "2028-29") -> tuple[dict, str]:
-    """(file name -> writer, report text) for an experiment's summary folder."""
-    names = list(result.ensembles)
+def summary_tables(result, baseline: str | None = None, at: str = "2028-29") -> dict:
+    """file name -> DataFrame: every table of an experiment's summary folder.
+
+    The board report (`sendsim.reports.board`) reads these very tables, so each figure in a
+    report can be traced to a file and row of the summary.
+    """
+    names = [n for n in result.ensembles if not is_variant(n)]
     baseline = baseline or names[0]
     conditions = _conditions(result)
-    writers: dict = {}
-    texts = []
+    tables: dict = {}
     longs = {}
-    for name, ens in result.ensembles.items():
+    assumptions = result.manifest.get("assumptions", {})
+    shown = {n: result.ensembles[n] for n in names}
+    for name, ens in shown.items():
         long = longs[name] = by_financial_year(ens)
-        writers[f"{name}__quantiles_by_financial_year.csv"] = _csv(quantile_table(long))
-        writers[f"{name}__headline_measures.csv"] = _csv(summary_table(ens))
-        writers[f"{name}__first_balance_year.csv"] = _csv(first_balance_year(ens))
+        tables[f"{name}__quantiles_by_financial_year.csv"] = quantile_table(long)
+        tables[f"{name}__headline_measures.csv"] = summary_table(ens)
+        tables[f"{name}__first_balance_year.csv"] = first_balance_year(ens)
         if conditions:
-            writers[f"{name}__conditions.csv"] = _csv(condition_probabilities(ens, conditions))
+            tables[f"{name}__conditions.csv"] = condition_probabilities(ens, conditions)
+        if name in assumptions:
+            tables[f"{name}__assumptions.csv"] = pd.DataFrame(assumptions[name],
+                                                              columns=ASSUMPTION_COLUMNS)
+    for name in names:
+        if name != baseline:
+            tables[f"paired__{name}__minus__{baseline}.csv"] = paired_differences(
+                longs[baseline], longs[name])
+    fys = set(result.ensembles[baseline].financial_year.get("financial_year", []))
+    if at in fys:
+        tables["headline.csv"] = headline(shown, baseline=baseline, at=at,
+                                          conditions=conditions)
+    for plan, spec in result.manifest.get("contributions", {}).items():
+        from .contributions import contributions_table
+        if plan in result.ensembles and spec["versus"] in result.ensembles and at in fys:
+            tables[f"contributions__{plan}.csv"] = contributions_table(
+                result.ensembles, plan, spec["versus"], spec["parts"], at=at)
+    return tables
+
+
+def summarise(result, baseline: str | None = None, at: str = "2028-29") -> tuple[dict, str]:
+    """(file name -> writer, report text) for an experiment's summary folder."""
+    names = [n for n in result.ensembles if not is_variant(n)]
+    baseline = baseline or names[0]
+    tables = summary_tables(result, baseline, at)
+    writers: dict = {name: _csv(df) for name, df in tables.items()}
+    texts = []
+    if len(names) == 1:
+        ens = result.ensembles[names[0]]
         prov = {**ens.provenance, "seed": {"root": result.manifest.get("root_seed")},
                 "start_date": str(ens.census["census_date"].min()) if len(ens.census) else ""}
         prov.pop("replications", None)
-        if len(names) == 1:
-            texts.append(format_summary(summary_table(ens), prov))
-    for name in names:
-        if name != baseline:
-            writers[f"paired__{name}__minus__{baseline}.csv"] = _csv(
-                paired_differences(longs[baseline], longs[name]))
-    fys = set(result.ensembles[baseline].financial_year.get("financial_year", []))
-    if at in fys:
-        table = headline(result.ensembles, baseline=baseline, at=at, conditions=conditions)
-        writers["headline.csv"] = _csv(table)
-        texts.append(format_headline(table))
-    titles = [f"{name}: {t}" for name, t in result.manifest.get("titles", {}).items() if t]
+        texts.append(format_summary(tables[f"{names[0]}__headline_measures.csv"], prov))
+    if "headline.csv" in tables:
+        texts.append(format_headline(tables["headline.csv"]))
+    for name in sorted(t for t in tables if t.startswith("contributions__")):
+        texts.append(format_contributions(tables[name]))
+    titles = [f"{name}: {t}" for name, t in result.manifest.get("titles", {}).items()
+              if t and name in names]
     if titles:
         texts.insert(0, "\n".join(titles))
     sources = result.manifest.get("uncertainty_sources", {})
@@ -66,12 +124,14 @@ def summarise(result, baseline: str | None = None, at: str = "2028-29") -> tuple
     text = "\n\n".join(texts)
     writers["report.txt"] = lambda p: p.write_text(text + "\n", encoding="utf-8")
     writers["provenance.json"] = lambda p: p.write_text(json.dumps(
-        {"sendsim_version": __version__, "baseline": baseline, "at": at,
+        {"sendsim_version": __version__, "results_format": RESULTS_FORMAT, "baseline": baseline,
+         "at": at, "tables": sorted(tables),
          **{k: result.manifest.get(k) for k in ("root_seed", "reps", "years", "scenarios",
                                                  "scenario_files", "uncertainty_sources")}},
         indent=2, default=str), encoding="utf-8")
     title = " vs ".join(names)
-    writers["charts"] = lambda p: (p.mkdir(), experiment_fans(result.ensembles, p, title))
+    shown = {n: result.ensembles[n] for n in names}
+    writers["charts"] = lambda p: (p.mkdir(), experiment_fans(shown, p, title))
     return writers, text
 
 

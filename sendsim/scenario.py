@@ -164,6 +164,13 @@ class Scenario:
     conditions: tuple[Condition, ...] = ()
     text: str = field(default="", compare=False)     # the file(s) it was read from, verbatim
     path: str = field(default="", compare=False)
+    #: What the scenario was built on, for the board paper's assumptions: the base council
+    #: (``builtin:wiltshire`` or a parameter file), its parameters before the scenario's
+    #: changes, and which file set each changed parameter (dotted key -> file name).
+    base: str = field(default="", compare=False)
+    base_parameters: Parameters | None = field(default=None, compare=False, repr=False)
+    parameter_files: FrozenMap = field(default_factory=lambda: FrozenMap({}), compare=False,
+                                       repr=False)
 
     @classmethod
     def of(cls, params: Parameters, name: str = "parameters", text: str = "",

@@ -58,7 +58,28 @@ def load_scenario(path: str | Path) -> Scenario:
 def _with_text(s: Scenario, texts: list[tuple[str, str]], path) -> Scenario:
     import dataclasses
     joined = "\n".join(f"# ---- {Path(p).name} ----\n{t}" for p, t in texts)
-    return dataclasses.replace(s, text=joined, path=str(path))
+    return dataclasses.replace(s, text=joined, path=str(path),
+                               parameter_files=FrozenMap(_parameter_files(texts)))
+
+
+def _parameter_files(texts: list[tuple[str, str]]) -> dict[str, str]:
+    """Dotted parameter key -> the file of the chain that set it last (for the assumptions)."""
+    import tomllib
+    out: dict[str, str] = {}
+    for path, text in texts:
+        for key in _dotted(tomllib.loads(text).get("parameters", {})):
+            out[key] = Path(path).name
+    return out
+
+
+def _dotted(data: dict, prefix: str = "") -> list[str]:
+    keys = []
+    for k, v in data.items():
+        if isinstance(v, dict) and v and not any(str(x)[:1].isdigit() for x in v):
+            keys += _dotted(v, f"{prefix}{k}.")
+        else:
+            keys.append(f"{prefix}{k}")
+    return keys
 
 
 # -- reading and merging --------------------------------------------------------------------------
@@ -212,7 +233,8 @@ def _build(data: dict, path: Path, problems: list[str]) -> Scenario | None:
         return None
     return Scenario(name=head["name"], title=head.get("title", ""), parameters=params,
                     interventions=interventions, capacity_programme=projects,
-                    sources=Sources(**flags), posterior_draws=draws, conditions=conditions)
+                    sources=Sources(**flags), posterior_draws=draws, conditions=conditions,
+                    base=head["base"], base_parameters=base)
 
 
 def _get(item: dict, key: str, kind, where: str, problems: list[str], default=...):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import __version__
+from .. import __version__
 
 LOW, HIGH = 5, 95
 
@@ -21,6 +21,8 @@ def _summarise(df: pd.DataFrame, period_col: str, value: pd.Series, measure: str
     out = pd.DataFrame({
         "median": g.median(),
         "p05": g.quantile(LOW / 100),
+        "p25": g.quantile(0.25),
+        "p75": g.quantile(0.75),
         "p95": g.quantile(HIGH / 100),
         "reps": g.count(),
     }).reset_index()

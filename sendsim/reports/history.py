@@ -1,0 +1,65 @@
+"""The council's published figures, drawn beside the forecasts (history and forecast kept
+apart). Read from the shared data folder; a report without it still works and says why the
+history is missing."""
+
+from __future__ import annotations
+
+import math
+
+from ..data.files import DataDirError, DataFileError
+
+
+def published_history(la_code: str, data_dir=None) -> dict:
+    """measure -> {"values": {period: value}, "source": text}; "_why" says what is missing.
+
+    Periods: census year (caseload, INMSS share), calendar year (requests, 20-week
+    timeliness), financial year label (cumulative DSG balance, GBP m).
+    """
+    from ..data.history import load_history
+    out: dict = {}
+    if not la_code:
+        return {"_why": "the results do not name the council's LA code"}
+    try:
+        hist = load_history(la_code, data_dir)
+    except (DataDirError, DataFileError) as exc:
+        return {"_why": f"published data not available ({exc})"}
+    except (KeyError, ValueError) as exc:
+        return {"_why": f"no published figures for {la_code} ({exc})"}
+
+    def files(*keys) -> str:
+        names = sorted({f for k in keys for f in hist.sources.get(k, {}).get("files", {})})
+        return "DfE, " + ", ".join(names) if names else "DfE"
+
+    total = hist.caseload["total"].dropna()
+    out["caseload"] = {"values": {int(y): float(v) for y, v in total.items()},
+                       "source": files("caseload.total")}
+    indep = hist.caseload_groups["independent"].dropna()
+    share = {int(y): 100.0 * float(indep[y]) / float(total[y]) for y in indep.index
+             if y in total.index and total[y] > 0}
+    out["inmss_share"] = {"values": share, "source": files("caseload.inmss", "caseload.total")}
+    flows = hist.flows
+    out["requests"] = {"values": {int(y): float(v) for y, v in flows["requests"].dropna().items()},
+                       "source": files("flows.requests")}
+    num, den = flows["issued_within_20_weeks"], flows["issued_20_week_den"]
+    out["timeliness"] = {"values": {int(y): 100.0 * float(num[y]) / float(den[y])
+                                    for y in flows.index
+                                    if not (math.isnan(num[y]) or math.isnan(den[y])) and den[y] > 0},
+                         "source": files("flows.issued_within_20_weeks", "flows.issued_20_week_den")}
+    out["cumulative_balance"] = _dsg_balance(la_code, data_dir)
+    return out
+
+
+def _dsg_balance(la_code: str, data_dir) -> dict:
+    """Cumulative DSG balance at 31 March, GBP m: the SEND and AP dashboard's % of income times
+    the income it divides by."""
+    from ..data.finance import dsg_deficit_pct_of_income, dsg_total_allocation
+    try:
+        pct = dsg_deficit_pct_of_income(la_code, data_dir)
+        income = dsg_total_allocation(la_code, data_dir)
+    except (DataDirError, DataFileError, KeyError, ValueError):
+        return {"values": {}, "source": ""}
+    values = {fy: float(pct[fy]) / 100 * float(income[fy]) / 1e6 for fy in pct.index
+              if fy in income.index and not math.isnan(float(pct[fy]))}
+    return {"values": values,
+            "source": "DfE SEND and AP dashboard: DSG cumulative balance as a % of total DSG "
+                      "income, times that income"}

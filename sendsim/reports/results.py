@@ -1,0 +1,190 @@
+"""Reading experiment folders for a board report: refuse what is incomplete or incompatible.
+
+A report quotes the tables of an experiment's ``summary/`` folder, so a folder is accepted only
+when its replications are all in, its summary lists every table it should have, and both were
+written in the results format this version reads. Several folders (separate `sendsim run`s of
+the same council, root seed and horizon) are combined replication by replication, and their
+summary tables are computed afresh from the replications, with the same code that writes a
+summary folder.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .. import __version__
+from ..experiment import RESULTS_FORMAT, ExperimentResult, load_experiment
+from ..experiment_output import is_variant
+
+
+class ReportError(ValueError):
+    """Results that cannot be reported on, with what is wrong and what to do."""
+
+
+@dataclass
+class ReportInput:
+    """What a report is built from: summary tables, the manifest(s) and where they came from."""
+
+    tables: dict[str, pd.DataFrame]
+    manifest: dict
+    folders: list[Path]
+    baseline: str
+    at: str
+    scenarios: list[str]                  # in order, the baseline first; no leave-one-out variants
+    computed: bool = False                # True: tables computed from replications, not read
+    table_source: dict = field(default_factory=dict)   # table name -> where a reader finds it
+
+    def table(self, name: str) -> pd.DataFrame:
+        if name not in self.tables:
+            raise ReportError(f"the summary has no table {name!r} (it has "
+                              f"{', '.join(sorted(self.tables))})")
+        return self.tables[name]
+
+
+def check_folder(folder: str | Path) -> dict:
+    """The folder's manifest, if it is a complete experiment in this results format."""
+    folder = Path(folder)
+    path = folder / "manifest.json"
+    if not folder.is_dir():
+        raise ReportError(f"{folder}: no such results folder")
+    if not path.is_file():
+        raise ReportError(f"{folder}: not an experiment folder (no manifest.json); give a folder "
+                          "written by `sendsim run` or `sendsim compare`")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ReportError(f"{path}: cannot be read as JSON ({exc})") from None
+    fmt = manifest.get("results_format")
+    if fmt != RESULTS_FORMAT:
+        made_by = manifest.get("sendsim_version", "an unknown version")
+        raise ReportError(
+            f"{folder}: written by sendsim {made_by} in results format {fmt or 1}; this sendsim "
+            f"({__version__}) reports on results format {RESULTS_FORMAT} only. Run the experiment "
+            "again with this version (same scenario files and --seed give the same replications "
+            "of the same model)")
+    if manifest.get("status") != "complete":
+        raise ReportError(f"{folder}: the experiment is not complete (status "
+                          f"{manifest.get('status')!r}); run the same command again to finish it")
+    reps = int(manifest.get("reps", 0))
+    for name in manifest.get("scenarios", {}):
+        saved = 0
+        for chunk in (folder / "reps" / name / "provenance").glob("chunk-*.json"):
+            saved += len(json.loads(chunk.read_text(encoding="utf-8")))
+        if saved < reps:
+            raise ReportError(f"{folder}: scenario {name!r} has {saved} of {reps} replications "
+                              "saved; run the same command again to finish the experiment")
+    return manifest
+
+
+def read_summary(folder: Path) -> tuple[dict[str, pd.DataFrame], dict]:
+    """The summary folder's tables and provenance; refused if any listed table is missing."""
+    summary = folder / "summary"
+    prov_path = summary / "provenance.json"
+    if not prov_path.is_file():
+        raise ReportError(f"{folder}: no summary (summary/provenance.json is missing); write it "
+                          f"with `sendsim summarise {folder}`")
+    prov = json.loads(prov_path.read_text(encoding="utf-8"))
+    if prov.get("results_format") != RESULTS_FORMAT:
+        raise ReportError(f"{summary}: written by sendsim {prov.get('sendsim_version', '?')} in "
+                          f"an older summary format; rebuild it with `sendsim summarise {folder}`")
+    missing = [t for t in prov.get("tables", []) if not (summary / t).is_file()]
+    if missing or not prov.get("tables"):
+        raise ReportError(f"{summary}: incomplete, missing {', '.join(missing) or 'its tables'}; "
+                          f"rebuild it with `sendsim summarise {folder}`")
+    tables = {}
+    for name in prov["tables"]:
+        try:
+            tables[name] = pd.read_csv(summary / name)
+        except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise ReportError(f"{summary / name}: cannot be read ({exc}); rebuild the summary "
+                              f"with `sendsim summarise {folder}`") from None
+    return tables, prov
+
+
+def read_results(folders, baseline: str | None = None, at: str = "2028-29") -> ReportInput:
+    """One experiment folder's summary, or several folders combined (see module docstring)."""
+    folders = [Path(f) for f in folders]
+    if not folders:
+        raise ReportError("give at least one results folder")
+    manifests = [check_folder(f) for f in folders]
+    if len(folders) == 1:
+        tables, prov = read_summary(folders[0])
+        names = list(manifests[0]["scenarios"])
+        chosen = baseline or prov.get("baseline") or names[0]
+        if chosen not in names:
+            raise ReportError(f"--baseline {chosen!r} is not a scenario of {folders[0]} "
+                              f"({', '.join(names)})")
+        if chosen == prov.get("baseline") and at == prov.get("at"):
+            return ReportInput(tables=tables, manifest=manifests[0], folders=folders,
+                               baseline=chosen, at=at, scenarios=_order(names, chosen),
+                               table_source={t: f"{folders[0]}/summary/{t}" for t in tables})
+        result = load_experiment(folders[0])
+    else:
+        result = combine(folders, manifests)
+    names = list(result.ensembles)
+    chosen = baseline or names[0]
+    if chosen not in names:
+        raise ReportError(f"--baseline {chosen!r} is not among the scenarios "
+                          f"({', '.join(names)})")
+    from ..experiment_output import summary_tables
+    try:
+        tables = summary_tables(result, chosen, at)
+    except ValueError as exc:
+        raise ReportError(f"cannot summarise {', '.join(map(str, folders))}: {exc}") from None
+    return ReportInput(tables=tables, manifest=result.manifest, folders=folders, baseline=chosen,
+                       at=at, scenarios=_order(names, chosen), computed=True,
+                       table_source={t: "computed from the replications (sendsim."
+                                        "experiment_output.summary_tables)" for t in tables})
+
+
+def _order(names: list[str], baseline: str) -> list[str]:
+    return [baseline] + [n for n in names if n != baseline and not is_variant(n)]
+
+
+#: What must agree for replications of separate folders to be paired.
+PAIRING_KEYS = ("root_seed", "years", "sendsim_version", "results_format")
+
+
+def combine(folders: list[Path], manifests: list[dict]) -> ExperimentResult:
+    """Several experiment folders as one experiment, paired by replication number."""
+    first = manifests[0]
+    for folder, m in zip(folders[1:], manifests[1:]):
+        differ = [k for k in PAIRING_KEYS if m.get(k) != first.get(k)]
+        starts = {c["start_date"] for c in m["councils"].values()} | \
+            {c["start_date"] for c in first["councils"].values()}
+        if len(starts) > 1:
+            differ.append("start date")
+        if differ:
+            detail = "; ".join(f"{k}: {first.get(k)!r} in {folders[0]}, {m.get(k)!r} in {folder}"
+                               for k in differ if k in PAIRING_KEYS)
+            raise ReportError(f"{folder} cannot be compared with {folders[0]}: different "
+                              f"{', '.join(differ)}" + (f" ({detail})" if detail else "")
+                              + ". Replications pair only within one root seed, horizon, "
+                              "start date and version; run them with `sendsim compare` instead")
+    ensembles, manifest = {}, {k: first.get(k) for k in PAIRING_KEYS}
+    merged_keys = ("scenarios", "scenario_text", "scenario_files", "uncertainty_sources",
+                   "conditions", "titles", "councils", "assumptions", "contributions")
+    for key in merged_keys:
+        manifest[key] = {}
+    for folder, m in zip(folders, manifests):
+        clash = sorted(set(m["scenarios"]) & set(ensembles))
+        if clash:
+            raise ReportError(f"{folder}: scenario {clash[0]!r} is also in an earlier folder; "
+                              "each scenario may appear once")
+        result = load_experiment(folder)
+        ensembles.update(result.ensembles)
+        for key in merged_keys:
+            manifest[key].update(m.get(key) or {})
+    reps = min(int(m["reps"]) for m in manifests)
+    manifest["reps"] = reps
+    manifest["runs"] = [r for m in manifests for r in m.get("runs", [])]
+    for name, ens in ensembles.items():
+        for table in ens.NAMES:
+            df = getattr(ens, table)
+            if len(df) and "rep" in df:
+                setattr(ens, table, df[df["rep"] < reps].reset_index(drop=True))
+    return ExperimentResult(ensembles=ensembles, manifest=manifest, folder=None)
