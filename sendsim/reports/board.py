@@ -49,6 +49,7 @@ class Fig:
     source: str            # table file name, or "published" for history
     key: tuple             # (column, value) pairs that pick the row
     column: str
+    scale: float = 1.0     # the number printed = the table's cell times this
 
     def address(self) -> str:
         return json.dumps(dict(self.key), default=str)
@@ -84,7 +85,8 @@ def fig(table: pd.DataFrame, source: str, key: dict, column: str, unit: str, sca
     if len(rows) != 1:
         raise KeyError(f"{source}: {len(rows)} rows match {key}")
     value = float(rows.iloc[0][column]) * scale
-    return Fig(fmt(value, unit, signed), value, source, tuple(key.items()), column)
+    shown = scale * (100 if unit == "probability" else 1)
+    return Fig(fmt(value, unit, signed), value, source, tuple(key.items()), column, shown)
 
 
 # -- the report ------------------------------------------------------------------------------------
@@ -150,18 +152,23 @@ def rag_rating(p: float, green: float, amber: float) -> str:
     return "Green" if p >= green else "Amber" if p >= amber else "Red"
 
 
-def arrow(diff: float, se: float, against: str) -> dict:
-    """Direction of a change in the chance of meeting a condition (up is better)."""
+def arrow(diff: float, se: float, against: str, shown: Fig | None = None,
+          lead: str = "") -> dict:
+    """Direction of a change in the chance of meeting a condition (up is better). `shown` is
+    the figure printed beside it (after `lead`), traced to its table."""
+    shown = shown or Fig(fmt(100 * diff, "points", signed=True), diff, "computed", (), "", 100)
     if diff is None or math.isnan(diff):
-        return {"direction": "none", "symbol": "", "text": f"no figure for {against}"}
+        return {"lead": lead, "direction": "none", "symbol": "", "words": f"no figure for {against}",
+                "fig": None}
     clear = abs(diff) > CLEAR_CHANGE_SE * (0 if math.isnan(se) else se) and abs(diff) > 0
-    points = fmt(100 * diff, "points", signed=True)
     if not clear:
-        return {"direction": "same", "symbol": "\u25C6",
-                "text": f"no clear change against {against} ({points})"}
+        return {"lead": lead, "direction": "same", "symbol": "\u25C6", "fig": shown,
+                "words": f"no clear change against {against}"}
     if diff > 0:
-        return {"direction": "up", "symbol": "\u25B2", "text": f"better than {against} ({points})"}
-    return {"direction": "down", "symbol": "\u25BC", "text": f"worse than {against} ({points})"}
+        return {"lead": lead, "direction": "up", "symbol": "\u25B2", "words": f"better than {against}",
+                "fig": shown}
+    return {"lead": lead, "direction": "down", "symbol": "\u25BC", "words": f"worse than {against}",
+            "fig": shown}
 
 
 def _headline(inp: ReportInput, green: float, amber: float, previous: dict | None) -> dict:
@@ -192,14 +199,17 @@ def _headline(inp: ReportInput, green: float, amber: float, previous: dict | Non
                 d = head[(head["scenario"] == s) & (head["kind"] == "paired difference")
                          & (head["measure"] == cond)]
                 if len(d):
+                    key = {"scenario": s, "kind": "paired difference", "measure": cond}
+                    shown = fig(head, "headline.csv", key, "estimate", "points", 100, signed=True)
                     cell["arrow"] = arrow(float(d.iloc[0]["estimate"]), float(d.iloc[0]["mc_se"]),
-                                          inp.baseline)
+                                          inp.baseline, shown)
             elif cond in prev.get(s, {}):
                 p0, n0 = prev[s][cond]["probability"], prev[s][cond]["n_reps"]
                 n = cell["n_reps"]
                 se = math.sqrt(p.value * (1 - p.value) / n + p0 * (1 - p0) / n0)
-                cell["arrow"] = arrow(p.value - p0, se, f"the previous report "
-                                      f"({fmt(p0, 'probability')})")
+                was = Fig(fmt(p0, "probability"), p0, "previous report",
+                          (("scenario", s), ("condition", cond)), "probability", 100)
+                cell["arrow"] = arrow(p.value - p0, se, "the previous report", was, lead="then ")
             cells.append(cell)
         rows.append({"condition": cond, "financial_year": year, "cells": cells})
     return {"rows": rows, "has_previous": bool(prev)}
@@ -531,7 +541,7 @@ def _assumptions(inp: ReportInput) -> list[dict]:
     for s in inp.scenarios:
         name = f"{s}__assumptions.csv"
         if name in inp.tables:
-            rows = inp.tables[name].fillna("").to_dict("records")
+            rows = inp.tables[name].astype(object).fillna("").to_dict("records")
             out.append({"scenario": s, "rows": rows, "source": name})
     return out
 

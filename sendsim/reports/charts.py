@@ -49,6 +49,8 @@ def fan_chart_svg(title: str, ylabel: str, history: pd.Series | None,
     ax.set_title(title, fontsize=10)
     ax.set_ylabel(ylabel, fontsize=8)
     ax.tick_params(labelsize=7)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:.0f}"))
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
         (lambda v, _: f"{v:.0f}%") if percent else (lambda v, _: f"{v:,.0f}")))
     ax.grid(axis="y", color="#dddddd", lw=0.6)

@@ -21,10 +21,10 @@ def published_history(la_code: str, data_dir=None) -> dict:
         return {"_why": "the results do not name the council's LA code"}
     try:
         hist = load_history(la_code, data_dir)
-    except (DataDirError, DataFileError) as exc:
-        return {"_why": f"published data not available ({exc})"}
-    except (KeyError, ValueError) as exc:
-        return {"_why": f"no published figures for {la_code} ({exc})"}
+    except DataDirError:
+        return {"_why": "the folder of published data was not found (give it with --data)"}
+    except (DataFileError, KeyError, ValueError):
+        return {"_why": f"the published data has no figures for council {la_code}"}
 
     def files(*keys) -> str:
         names = sorted({f for k in keys for f in hist.sources.get(k, {}).get("files", {})})
