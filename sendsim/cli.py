@@ -93,7 +93,8 @@ def _experiment(args, paths: list[str | None], baseline_first: bool) -> int:
     run = result.manifest["runs"][-1]
     print(f"\n{run['replications_run']} replications run in {run['seconds']:.0f} s "
           f"({run['executor']}); results in {out}/: manifest.json, reps/ (Parquet, one file per "
-          "chunk and table), summary/ (CSV tables, report.txt, charts/*.png)")
+          "chunk and table), summary/ (CSV tables, report.txt, charts/*.png). A board paper: "
+          f"sendsim report {out} --out report.html")
     return 0
 
 

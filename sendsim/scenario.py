@@ -175,8 +175,10 @@ class Scenario:
     @classmethod
     def of(cls, params: Parameters, name: str = "parameters", text: str = "",
            path: str = "") -> "Scenario":
-        """A scenario that is just a parameter set (no interventions)."""
-        return cls(name=name, parameters=params, text=text, path=path)
+        """A scenario that is just a parameter set (no interventions); a scenario made from it
+        with other parameters lists them against these in its assumptions."""
+        return cls(name=name, parameters=params, text=text, path=path, base=path,
+                   base_parameters=params)
 
     def problems(self, end: dt.date | None = None) -> list[str]:
         """Everything wrong with the scenario (keys named as in the file); `end` is the last
