@@ -436,3 +436,49 @@ def test_write_report_refuses_a_pdf_without_chromium(runs, tmp_path, monkeypatch
         write_report([runs / "cmp"], tmp_path / "r.pdf", at=AT)
     assert not (tmp_path / "r.pdf").exists()
     assert not list(tmp_path.glob(".r.pdf*"))
+
+
+# -- published history -------------------------------------------------------------------------------
+def test_published_figures_in_the_charts_are_the_published_data(runs, shared_data, tmp_path):
+    """Wiltshire's published history, laid over the small council's forecasts: each published
+    figure the report prints equals DfE's, computed here from the council's history."""
+    from sendsim.data.finance import dsg_deficit_pct_of_income, dsg_total_allocation
+    from sendsim.data.history import load_history
+    from sendsim.reports.board import build_report
+    from sendsim.reports.history import published_history
+    from sendsim.reports.html import render_html
+    from sendsim.reports.results import read_results
+    dfe = load_history("E06000054", shared_data)
+    pct = dsg_deficit_pct_of_income("E06000054", shared_data)
+    income = dsg_total_allocation("E06000054", shared_data)
+    history = published_history("E06000054", shared_data)
+    page = BeautifulSoup(render_html(build_report(read_results([runs / "cmp"], at=AT),
+                                                  history=history)), "html.parser")
+    figs = [f for f in page.select("data.fig") if f["data-source"] == "published"]
+    measures = {json.loads(f["data-key"])["measure"] for f in figs}
+    assert measures == {"caseload", "requests", "timeliness", "inmss_share", "cumulative_balance"}
+    for f in figs:
+        key = json.loads(f["data-key"])
+        period = key["period"]
+        if key["measure"] == "cumulative_balance":
+            expected = pct[period] / 100 * income[period] / 1e6
+        else:
+            y = int(period)
+            expected = {
+                "caseload": lambda: dfe.caseload.loc[y, "total"],
+                "requests": lambda: dfe.flows.loc[y, "requests"],
+                "timeliness": lambda: 100 * dfe.flows.loc[y, "issued_within_20_weeks"]
+                / dfe.flows.loc[y, "issued_20_week_den"],
+                "inmss_share": lambda: 100 * dfe.caseload_groups.loc[y, "independent"]
+                / dfe.caseload.loc[y, "total"],
+            }[key["measure"]]()
+        shown, decimals = shown_number(f.get_text())
+        assert abs(shown - expected) <= 0.5 * 10 ** -decimals + 1e-9, (key, shown, expected)
+    assert 4760 in [shown_number(f.get_text())[0] for f in figs]   # plans, January 2023 census
+
+
+def test_without_published_data_the_charts_say_why(runs, tmp_path):
+    from sendsim.reports.history import published_history
+    assert "not found" in published_history("E06000054", tmp_path / "nowhere")["_why"]
+    trends = soup(runs / "cmp.html").find(id="trends").find_parent("section")
+    assert "Published figures not shown" in trends.get_text()   # an invented council

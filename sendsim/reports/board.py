@@ -76,15 +76,24 @@ def fmt(value: float, unit: str, signed: bool = False) -> str:
     return (MINUS if neg else ("+" if signed else "")) + body
 
 
+#: Row lookups of the tables in use, by (table id, key columns); emptied by `build_report`.
+_INDEXES: dict = {}
+
+
 def fig(table: pd.DataFrame, source: str, key: dict, column: str, unit: str, scale: float = 1.0,
         signed: bool = False) -> Fig:
     """The figure in `column` of the one row of `table` matching `key`."""
-    rows = table
-    for k, v in key.items():
-        rows = rows[rows[k].astype(str) == str(v)]
+    cols = tuple(key)
+    index = _INDEXES.get((id(table), cols))
+    if index is None:            # one pass over the table per set of key columns
+        index = {}
+        for pos, values in enumerate(zip(*(table[c].astype(str) for c in cols))):
+            index.setdefault(values, []).append(pos)
+        _INDEXES[(id(table), cols)] = index
+    rows = index.get(tuple(str(v) for v in key.values()), [])
     if len(rows) != 1:
         raise KeyError(f"{source}: {len(rows)} rows match {key}")
-    value = float(rows.iloc[0][column]) * scale
+    value = float(table[column].iat[rows[0]]) * scale
     shown = scale * (100 if unit == "probability" else 1)
     return Fig(fmt(value, unit, signed), value, source, tuple(key.items()), column, shown)
 
@@ -94,6 +103,14 @@ def build_report(inp: ReportInput, *, history: dict | None = None, previous: dic
                  backtest: dict | None = None, rag: tuple[float, float] = (RAG_GREEN, RAG_AMBER),
                  title: str | None = None, today: dt.date | None = None) -> dict:
     """Everything the paper shows, section by section (see the module docstring)."""
+    _INDEXES.clear()
+    try:
+        return _build(inp, history, previous, backtest, rag, title, today)
+    finally:
+        _INDEXES.clear()
+
+
+def _build(inp, history, previous, backtest, rag, title, today) -> dict:
     green, amber = rag
     if not 0 <= amber <= green <= 1:
         raise ValueError(f"RAG thresholds must satisfy 0 <= amber <= green <= 1 (got green "
@@ -106,10 +123,9 @@ def build_report(inp: ReportInput, *, history: dict | None = None, previous: dic
     at_end = int(inp.at[:4]) + 1
     report = {
         "title": title or (f"{council.get('name', 'Council')} High Needs Block forecast: "
-                           + " compared with ".join(x["title"] for x in scenarios[::-1][:2][::-1])
-                           if len(scenarios) > 1 else
-                           f"{council.get('name', 'Council')} High Needs Block forecast: "
-                           f"{scenarios[0]['title']}"),
+                           + (" and ".join(x["title"] for x in scenarios[1:])
+                              + f" compared with {scenarios[0]['title']}"
+                              if len(scenarios) > 1 else scenarios[0]["title"])),
         "council": council,
         "start": _long_date(council.get("start_date", "")),
         "scenarios": scenarios,
