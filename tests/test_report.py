@@ -482,3 +482,26 @@ def test_without_published_data_the_charts_say_why(runs, tmp_path):
     assert "not found" in published_history("E06000054", tmp_path / "nowhere")["_why"]
     trends = soup(runs / "cmp.html").find(id="trends").find_parent("section")
     assert "Published figures not shown" in trends.get_text()   # an invented council
+
+
+def test_a_calibrated_council_reports_its_calibration(tmp_path):
+    """A scenario on a council file that `sendsim calibrate` wrote (its summary beside it)
+    quotes the calibration's origin and fitted values in the method section."""
+    (tmp_path / "small_2023.council.toml").write_text(
+        Parameters.from_dict(small_council()).to_toml(), encoding="utf-8")
+    (tmp_path / "small_2023.calibration").mkdir()
+    (tmp_path / "small_2023.calibration" / "summary.json").write_text(json.dumps({
+        "council": "Smallshire", "la_code": "E99999999", "origin": "2023-01", "seed": 5,
+        "sendsim_version": "0.2.0", "fitted": {"requests.trend_per_year": [0.01, 0.04, 0.07]},
+        "abc_simulations": 1234}), encoding="utf-8")
+    (tmp_path / "s.toml").write_text('[scenario]\nname = "small"\nbase = "small_2023.council.toml"\n',
+                                     encoding="utf-8")
+    assert main(["run", str(tmp_path / "s.toml"), "--reps", "2", "--years", "1.3", "--seed", "1",
+                 "--at", "2023-24", "--workers", "1", "--quiet", "--out", str(tmp_path / "r")]) == 0
+    assert main(["report", str(tmp_path / "r"), "--out", str(tmp_path / "r.html"),
+                 "--at", "2023-24"]) == 0
+    method = " ".join(soup(tmp_path / "r.html").find(id="method").find_parent("section")
+                      .get_text(" ").split())
+    assert "calibrated to published statistics" in method
+    assert "origin: 2023-01" in method
+    assert "fitted requests.trend_per_year: 0.04 (90% of the posterior 0.01 to 0.07)" in method

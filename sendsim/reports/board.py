@@ -615,8 +615,10 @@ def _calibration_summary(base: str) -> dict | None:
                 data = json.loads(candidate.read_text(encoding="utf-8"))
             except (OSError, json.JSONDecodeError):
                 return None
-            keep = {k: data[k] for k in ("la_name", "la_code", "origin", "seed", "population",
-                                         "generations", "sendsim_version") if k in data}
+            keep = {k: data[k] for k in ("council", "la_code", "origin", "seed",
+                                         "sendsim_version", "abc_simulations") if k in data}
+            for name, (low, mid, high) in (data.get("fitted") or {}).items():
+                keep[f"fitted {name}"] = f"{mid:g} (90% of the posterior {low:g} to {high:g})"
             keep["file"] = str(candidate)
             return keep
     return None
