@@ -7,6 +7,7 @@ every text it is given (scenario names and sources come from user files).
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -71,6 +72,16 @@ def _write_one(out: Path, write) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+#: The back-test's measures (`sendsim.data.history.MEASURES`) in words.
+MEASURE_NAMES = {
+    "caseload_total": "EHC plans, all", "caseload_mainstream": "EHC plans in mainstream",
+    "caseload_special": "EHC plans in state special schools",
+    "caseload_independent": "EHC plans in independent special schools",
+    "caseload_post16": "EHC plans in post-16 settings", "caseload_other": "EHC plans elsewhere",
+    "requests": "Requests in the calendar year", "new_plans": "New plans in the calendar year",
+    "ceased_plans": "Plans ceased in the calendar year"}
+
+
 def _backtest(folder, la_code: str) -> dict:
     """The back-test's scores for this council, and pooled over every council scored, from a
     `sendsim backtest` folder."""
@@ -89,13 +100,15 @@ def _backtest(folder, la_code: str) -> dict:
                   & scores["scored"].astype(bool)]
     columns = ["Measure", "Years ahead", "Year", "Forecast median", "90% interval", "Published",
                "Error", "Inside the 90% interval"]
-    rows = [[r.measure, int(r.horizon), int(r.year), f"{r.q50:,.0f}", f"{r.q05:,.0f} to {r.q95:,.0f}",
+    rows = [[MEASURE_NAMES.get(r.measure, r.measure), int(r.horizon), int(r.year), f"{r.q50:,.0f}", f"{r.q05:,.0f} to {r.q95:,.0f}",
              f"{r.actual:,.0f}", f"{r.error_pct:+.1f}%", "yes" if bool(r.in_90) else "no"]
             for r in mine.itertuples(index=False)]
     for r in pooled[pooled["method"] == "sendsim"].itertuples(index=False):
         rows.append([f"All {int(r.n_la)} councils: median absolute error", int(r.horizon), "",
                      "", "", "", f"{r.mdape:.1f}%", f"{100 * r.coverage_90:.1f}% of forecasts"])
     origin = m.get("origin", "")
+    if re.fullmatch(r"\d{4}-01", str(origin)):
+        origin = f"January {origin[:4]}"
     text = (f"sendsim was calibrated on what had been published by {origin} only, and its "
             "forecasts scored against the figures published later. "
             + (f"The rows for this council ({la_code}) come first, then the scores pooled over "
