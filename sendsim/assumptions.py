@@ -9,8 +9,6 @@ when the experiment starts, because only then are the scenario objects at hand.
 
 from __future__ import annotations
 
-import json
-
 from .scenario import Scenario
 
 COLUMNS = ["kind", "item", "value", "base_value", "source"]
@@ -91,12 +89,24 @@ def _file_of(key: str, files) -> str:
 
 
 def _show(v) -> str:
+    """A parameter value as a person reads it: lists of tables one item a line, no JSON."""
     if v is None:
         return "(not set)"
+    if isinstance(v, bool) or not isinstance(v, (list, tuple, dict, float)):
+        return str(v)
     if isinstance(v, float):
         return _num(v)
-    text = json.dumps(v, default=str, ensure_ascii=False)
-    return text if len(text) <= 400 else text[:397] + "..."
+    if isinstance(v, dict):
+        return "; ".join(f"{k}: {_show(x)}" for k, x in v.items()) or "(none)"
+    if v and all(isinstance(x, dict) for x in v):
+        return "; ".join(", ".join(f"{k.replace('_', ' ')} {_show(x)}" for k, x in item.items()
+                                   if not (isinstance(x, float) and x >= NO_LIMIT))
+                         for item in v)
+    return ", ".join(_show(x) for x in v) or "(none)"
+
+
+#: Values at or above this mean "no limit" in the parameter files (e.g. 1e300).
+NO_LIMIT = 1e299
 
 
 def _num(x: float) -> str:

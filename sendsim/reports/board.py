@@ -124,7 +124,7 @@ def _build(inp, history, previous, backtest, rag, title, today) -> dict:
     report = {
         "title": title or (f"{council.get('name', 'Council')} High Needs Block forecast: "
                            + (" and ".join(x["title"] for x in scenarios[1:])
-                              + f" compared with {scenarios[0]['title']}"
+                              + f", compared with {scenarios[0]['title']}"
                               if len(scenarios) > 1 else scenarios[0]["title"])),
         "council": council,
         "start": _long_date(council.get("start_date", "")),

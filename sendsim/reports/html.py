@@ -106,6 +106,13 @@ def _backtest(folder, la_code: str) -> dict:
     for r in pooled[pooled["method"] == "sendsim"].itertuples(index=False):
         rows.append([f"All {int(r.n_la)} councils: median absolute error", int(r.horizon), "",
                      "", "", "", f"{r.mdape:.1f}%", f"{100 * r.coverage_90:.1f}% of forecasts"])
+    coverage = []
+    for h in sorted(set(pooled["horizon"])):
+        at_h = pooled[pooled["horizon"] == h].set_index("method")
+        if {"sendsim", "sendsim_raw"} <= set(at_h.index):
+            coverage.append({"horizon": int(h),
+                             "raw": f"{100 * at_h.loc['sendsim_raw', 'coverage_90']:.1f}%",
+                             "widened": f"{100 * at_h.loc['sendsim', 'coverage_90']:.1f}%"})
     origin = m.get("origin", "")
     if re.fullmatch(r"\d{4}-01", str(origin)):
         origin = f"January {origin[:4]}"
@@ -115,4 +122,5 @@ def _backtest(folder, la_code: str) -> dict:
                "every council." if len(mine) else
                f"This council ({la_code}) was not scored there; the pooled scores follow."))
     return {"origin": origin, "columns": columns, "rows": rows, "text": text,
+            "coverage": coverage,
             "source": f"{needed[1]}, {needed[2]} (sendsim {m.get('sendsim_version', '?')})"}
