@@ -505,3 +505,38 @@ def test_a_calibrated_council_reports_its_calibration(tmp_path):
     assert "calibrated to published statistics" in method
     assert "origin: 2023-01" in method
     assert "fitted requests.trend_per_year: 0.04 (90% of the posterior 0.01 to 0.07)" in method
+
+
+def test_backtest_scores_are_quoted_with_how_far_to_trust_the_intervals(runs, tmp_path, capsys):
+    bt = tmp_path / "bt"
+    bt.mkdir()
+    (bt / "manifest.json").write_text(json.dumps({"origin": "2021-01", "sendsim_version": "0.1.0"}))
+    pd.DataFrame([
+        {"la_code": "E99999999", "measure": "caseload_total", "horizon": 1, "year": 2022,
+         "method": "sendsim", "q05": 900.0, "q50": 1000.0, "q95": 1100.0, "actual": 1050.0,
+         "scored": True, "error_pct": -4.76, "in_90": True},
+        {"la_code": "E99999999", "measure": "caseload_total", "horizon": 1, "year": 2022,
+         "method": "sendsim_raw", "q05": 990.0, "q50": 1000.0, "q95": 1010.0, "actual": 1050.0,
+         "scored": True, "error_pct": -4.76, "in_90": False},
+        {"la_code": "E06000054", "measure": "requests", "horizon": 1, "year": 2021,
+         "method": "sendsim", "q05": 1.0, "q50": 2.0, "q95": 3.0, "actual": 2.0,
+         "scored": True, "error_pct": 0.0, "in_90": True},
+    ]).to_csv(bt / "scores_by_council.csv", index=False)
+    pd.DataFrame([{"method": m, "horizon": 1, "n_la": 149, "mdape": mdape, "coverage_90": cov}
+                  for m, mdape, cov in (("sendsim", 8.5, 0.904), ("sendsim_raw", 8.5, 0.463))]
+                 ).to_csv(bt / "summary.csv", index=False)
+    out = tmp_path / "bt.html"
+    assert main(["report", str(runs / "cmp"), "--out", str(out), "--at", AT,
+                 "--backtest", str(bt)]) == 0
+    method = soup(out).find(id="method").find_parent("section")
+    text = " ".join(method.get_text(" ").split())
+    assert ("the simulation's own 90% intervals contained the published figure 46.3% of the "
+            "time 1 year ahead") in text
+    assert "90.4%" in text and "January 2021" in text
+    table = next(t for t in method.select("table") if "Back-test" in t.caption.get_text())
+    rows = [[td.get_text() for td in tr.select("td")] for tr in table.select("tbody tr")]
+    assert rows[0] == ["EHC plans, all", "1", "2022", "1,000", "900 to 1,100", "1,050", "-4.8%",
+                       "yes"]                       # this council's own row, sendsim only
+    assert len(rows) == 2 and rows[1][0].startswith("All 149 councils")
+    refused(["report", str(runs / "cmp"), "--out", str(tmp_path / "x.html"), "--backtest",
+             str(runs / "cmp")], capsys, "not a back-test folder")
