@@ -540,3 +540,17 @@ def test_backtest_scores_are_quoted_with_how_far_to_trust_the_intervals(runs, tm
     assert len(rows) == 2 and rows[1][0].startswith("All 149 councils")
     refused(["report", str(runs / "cmp"), "--out", str(tmp_path / "x.html"), "--backtest",
              str(runs / "cmp")], capsys, "not a back-test folder")
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False),
+       st.sampled_from(["gbp_m", "count", "percent", "points"]), st.booleans())
+def test_a_printed_figure_reads_back_as_its_value_rounded(x, unit, signed):
+    text = fmt(x, unit, signed)
+    shown, decimals = shown_number(text)
+    assert abs(shown - x) <= 0.5 * 10 ** -decimals + 1e-9
+    assert decimals == (0 if unit == "count" else 1)
+    assert text.startswith("\u2212") == (shown < 0)        # a true minus, only when below zero
+    assert "-" not in text
