@@ -958,7 +958,7 @@ def derive_opening_balance(data, la, src: Sources) -> tuple[float, float]:
     s251 = fin.s251_net_spend(la, data)["high_needs_send_net"]
     pct = fin.dsg_deficit_pct_of_income(la, data)
     dsg_total = fin.dsg_total_allocation(la, data)
-    balance = {fy: pct[fy] / 100 * dsg_total[fy] for fy in pct.index}
+    balance = fin.dsg_cumulative_balance(la, data).to_dict()
     fys = sorted(balance)
     gaps = [(balance[prev] - balance[fy]) - (s251[fy] - dsg.loc[fy, "high_needs_block_after"])
             for prev, fy in zip(fys, fys[1:])]

@@ -9,6 +9,7 @@ when the experiment starts, because only then are the scenario objects at hand.
 
 from __future__ import annotations
 
+from .parameters import dotted_items
 from .scenario import Scenario
 
 COLUMNS = ["kind", "item", "value", "base_value", "source"]
@@ -30,7 +31,8 @@ def scenario_assumptions(s: Scenario) -> list[dict]:
                  f"the council file names the source of each value ({len(c.sources)} "
                  f"entries; listed under Method and provenance)")]
     if s.base_parameters is not None:
-        here, base = _flat(s.parameters.to_dict()), _flat(s.base_parameters.to_dict())
+        here = dotted_items(s.parameters.to_dict())
+        base = dotted_items(s.base_parameters.to_dict())
         for key in sorted(set(here) | set(base)):
             if here.get(key) != base.get(key):
                 rows.append(_row("parameter", key, _show(here.get(key)), _show(base.get(key)),
@@ -69,16 +71,6 @@ def scenario_assumptions(s: Scenario) -> list[dict]:
 
 def _row(kind, item, value, base_value, source) -> dict:
     return dict(zip(COLUMNS, (kind, item, value, base_value, source)))
-
-
-def _flat(d: dict, prefix: str = "") -> dict:
-    out = {}
-    for k, v in d.items():
-        if isinstance(v, dict) and v and not any(str(x)[:1].isdigit() for x in v):
-            out.update(_flat(v, f"{prefix}{k}."))
-        else:
-            out[f"{prefix}{k}"] = v
-    return out
 
 
 def _file_of(key: str, files) -> str:

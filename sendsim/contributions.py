@@ -273,13 +273,12 @@ def without(plan: Scenario, versus: Scenario, part: Part | str) -> Scenario:
             raise ValueError(f"{plan.name!r} without {d.part.label}: the plan's other "
                              f"parameters do not stand with {versus.name!r}'s "
                              f"parameters.{d.name}:\n{exc}") from exc
-        if "parameter_files" in {f.name for f in dataclasses.fields(plan)}:
-            # which file set each parameter (for the assumptions): versus's for this section
-            def mine(k: str) -> bool:
-                return k == d.name or k.startswith(f"{d.name}.") or k.startswith(f"{d.name}[")
-            files = {k: v for k, v in (plan.parameter_files or {}).items() if not mine(k)}
-            files.update({k: v for k, v in (versus.parameter_files or {}).items() if mine(k)})
-            changes["parameter_files"] = FrozenMap(files)
+        # which file set each parameter (for the assumptions): versus's for this section
+        def mine(k: str) -> bool:
+            return k == d.name or k.startswith(f"{d.name}.") or k.startswith(f"{d.name}[")
+        files = {k: v for k, v in plan.parameter_files.items() if not mine(k)}
+        files.update({k: v for k, v in versus.parameter_files.items() if mine(k)})
+        changes["parameter_files"] = FrozenMap(files)
     else:
         changes[d.what] = _revert_items(getattr(plan, d.what), getattr(versus, d.what), d.name)
     variant = dataclasses.replace(

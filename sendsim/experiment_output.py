@@ -26,7 +26,8 @@ from .summaries import (by_financial_year, condition_probabilities, first_balanc
 def is_variant(name: str) -> bool:
     """A leave-one-out variant of a plan (`sendsim compare --contributions`): summarised only
     through the plan's contributions table."""
-    return "__without__" in name
+    from .contributions import VARIANT_SEPARATOR
+    return VARIANT_SEPARATOR in name
 
 
 def format_contributions(table: pd.DataFrame) -> str:

@@ -391,6 +391,18 @@ class Parameters:
         return node[leaf]
 
 
+def dotted_items(data: dict, prefix: str = "") -> dict:
+    """A parameter dict flattened to dotted key -> value, down to the fields: a table whose
+    keys are financial years or dates ({"2025-26": ...}) is one value, not more keys."""
+    out = {}
+    for k, v in data.items():
+        if isinstance(v, dict) and v and not any(str(x)[:1].isdigit() for x in v):
+            out.update(dotted_items(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
 def read_toml(path: str | Path, error: type[ParameterError] = ParameterError) -> tuple[dict, str]:
     """(data, text) of a TOML file; `error` naming the file if it cannot be read or parsed."""
     path = Path(path)

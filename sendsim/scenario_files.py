@@ -22,7 +22,7 @@ import csv
 import datetime as dt
 from pathlib import Path
 
-from .parameters import FrozenMap, ParameterError, Parameters, read_toml
+from .parameters import FrozenMap, ParameterError, Parameters, dotted_items, read_toml
 from .scenario import CapacityProject, Condition, Effect, Intervention, Scenario, Sources
 
 BUILTIN = "builtin:"
@@ -67,19 +67,9 @@ def _parameter_files(texts: list[tuple[str, str]]) -> dict[str, str]:
     import tomllib
     out: dict[str, str] = {}
     for path, text in texts:
-        for key in _dotted(tomllib.loads(text).get("parameters", {})):
+        for key in dotted_items(tomllib.loads(text).get("parameters", {})):
             out[key] = Path(path).name
     return out
-
-
-def _dotted(data: dict, prefix: str = "") -> list[str]:
-    keys = []
-    for k, v in data.items():
-        if isinstance(v, dict) and v and not any(str(x)[:1].isdigit() for x in v):
-            keys += _dotted(v, f"{prefix}{k}.")
-        else:
-            keys.append(f"{prefix}{k}")
-    return keys
 
 
 # -- reading and merging --------------------------------------------------------------------------

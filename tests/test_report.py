@@ -348,7 +348,8 @@ def test_arrows_compare_with_the_baseline_and_the_previous_report(runs, tmp_path
         # the previous figure (1000 futures) is near exact; this one has 8 futures' noise
         expected = arrow(p - 1.0, (p * (1 - p) / 8) ** 0.5, "previous")["direction"]
         assert direction == f"arrow-{expected}"
-        assert expected == "same" if p == 1.0 else True
+        if p == 1.0:
+            assert expected == "same"
         words = ("worse than" if expected == "down" else "no clear change against")
         assert f"{words} the previous report (then 100.0%)" in " ".join(base_cell.get_text().split())
 

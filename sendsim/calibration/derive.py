@@ -389,12 +389,11 @@ class Derivation:
         t["hnb_income_gbp"] = dict(sorted(t["hnb_income_gbp"].items()))
         balance = 0.0
         try:
-            pct = fin.dsg_deficit_pct_of_income(self.h.la.new_code, self.data_dir)
-            total = fin.dsg_total_allocation(self.h.la.new_code, self.data_dir)
-            usable = [k for k in pct.dropna().index if int(str(k)[:4]) + 1 <= self.origin - 1]
+            published = fin.dsg_cumulative_balance(self.h.la.new_code, self.data_dir)
+            usable = [k for k in published.dropna().index if int(str(k)[:4]) + 1 <= self.origin - 1]
             if usable:
                 k = max(usable)
-                balance = float(pct[k]) / 100.0 * float(total[k])
+                balance = float(published[k])
                 self.note("finance.opening_cumulative_balance_gbp",
                           f"DSG cumulative balance at the end of {k} (dashboard % of income x "
                           "total DSG); later in-year balances are not published by the origin")

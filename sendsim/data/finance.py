@@ -80,6 +80,16 @@ def dsg_deficit_pct_of_income(la, data_dir=None) -> pd.Series:
     return out
 
 
+def dsg_cumulative_balance(la, data_dir=None) -> pd.Series:
+    """Cumulative DSG balance at 31 March in GBP (negative = deficit), by financial year: the
+    dashboard's % of income times the income it divides by (NaN where either is missing)."""
+    pct = dsg_deficit_pct_of_income(la, data_dir)
+    total = dsg_total_allocation(la, data_dir)
+    out = pct / 100 * total.reindex(pct.index)
+    out.attrs["paths"] = [pct.attrs["path"], total.attrs["path"]]
+    return out.rename("cumulative_balance_gbp")
+
+
 def dsg_total_allocation(la, data_dir=None) -> pd.Series:
     """Total DSG allocation (GBP) the dashboard divides by, by financial year."""
     council = local_authority(la, data_dir)

@@ -239,7 +239,6 @@ _KEY = (
     ("inmss_share_at_31_march", "percent",
      "Share of EHC plans in independent or non-maintained special schools at {at_end}"),
 )
-_UNITS = {"plans": "count", "GBP m": "gbp_m", "% of plans": "percent", "probability": "probability"}
 
 
 def _interval_sentence(label: str, est: Fig, low: Fig, high: Fig, paired: bool = False) -> list:

@@ -27,8 +27,12 @@ def fan_chart_svg(title: str, ylabel: str, history: pd.Series | None,
                   percent: bool = False) -> str:
     """An SVG fan chart. `history`: published values by x; `forecasts`: scenario -> frame
     indexed by x with columns median, p05, p25, p75, p95."""
-    plt.rcParams["svg.fonttype"] = "none"      # text stays text: smaller, selectable
-    plt.rcParams["svg.hashsalt"] = "sendsim"   # the same chart gives the same SVG
+    # text stays text (smaller, selectable); the same chart gives the same SVG
+    with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "sendsim"}):
+        return _fan_chart(title, ylabel, history, forecasts, start_x, zero_line, percent)
+
+
+def _fan_chart(title, ylabel, history, forecasts, start_x, zero_line, percent) -> str:
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     for k, (name, q) in enumerate(forecasts.items()):
         colour = PALETTE[k % len(PALETTE)]

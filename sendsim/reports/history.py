@@ -52,14 +52,12 @@ def published_history(la_code: str, data_dir=None) -> dict:
 def _dsg_balance(la_code: str, data_dir) -> dict:
     """Cumulative DSG balance at 31 March, GBP m: the SEND and AP dashboard's % of income times
     the income it divides by."""
-    from ..data.finance import dsg_deficit_pct_of_income, dsg_total_allocation
+    from ..data.finance import dsg_cumulative_balance
     try:
-        pct = dsg_deficit_pct_of_income(la_code, data_dir)
-        income = dsg_total_allocation(la_code, data_dir)
+        balance = dsg_cumulative_balance(la_code, data_dir).dropna()
     except (DataDirError, DataFileError, KeyError, ValueError):
         return {"values": {}, "source": ""}
-    values = {fy: float(pct[fy]) / 100 * float(income[fy]) / 1e6 for fy in pct.index
-              if fy in income.index and not math.isnan(float(pct[fy]))}
+    values = {fy: float(v) / 1e6 for fy, v in balance.items()}
     return {"values": values,
             "source": "DfE SEND and AP dashboard: DSG cumulative balance as a % of total DSG "
                       "income, times that income"}

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import jinja2
 
-from ..output import write_folder
 from .board import build_report, read_previous
 from .history import published_history
 from .pdf import html_to_pdf
@@ -62,14 +61,13 @@ def write_report(folders, out: str | Path, *, baseline: str | None = None, at: s
 
 
 def _write_one(out: Path, write) -> None:
-    """Write one file through a temporary folder beside it, then move it into place."""
-    staging = out.with_name(f".{out.name}.partial")
-    write_folder(staging, {out.name: write}, overwrite=True)
+    """Write to a temporary file beside `out`, then move it into place: all or nothing."""
+    partial = out.with_name(f".{out.name}.partial")
     try:
-        (staging / out.name).replace(out)
+        write(partial)
+        partial.replace(out)
     finally:
-        import shutil
-        shutil.rmtree(staging, ignore_errors=True)
+        partial.unlink(missing_ok=True)
 
 
 #: The back-test's measures (`sendsim.data.history.MEASURES`) in words.

@@ -38,12 +38,6 @@ class ReportInput:
     computed: bool = False                # True: tables computed from replications, not read
     table_source: dict = field(default_factory=dict)   # table name -> where a reader finds it
 
-    def table(self, name: str) -> pd.DataFrame:
-        if name not in self.tables:
-            raise ReportError(f"the summary has no table {name!r} (it has "
-                              f"{', '.join(sorted(self.tables))})")
-        return self.tables[name]
-
 
 def check_folder(folder: str | Path) -> dict:
     """The folder's manifest, if it is a complete experiment in this results format."""
