@@ -19,18 +19,32 @@ from typing import Any
 
 import tomli_w
 
+from .errors import InputError
 from .codes import AGE_BANDS, CAPACITY_SETTINGS, CEASE_REASONS, NEEDS, PHASE_CEASE_OUTCOMES, SETTINGS
 
 
-class ParameterError(ValueError):
-    """Parameters that cannot be used; the message lists every problem with its key."""
+class ParameterError(InputError):
+    """Parameters that cannot be used; `problems` lists every one, each naming its key.
+
+    On the command line it is one line, the first problem with the file it is in and how many
+    more there are (`sendsim check FILE` lists them all: `lines()`)."""
 
     def __init__(self, problems: list[str], source: str | None = None):
-        self.problems = problems
+        self.problems = list(problems) or ["unusable parameters"]
         self.source = source
-        where = f"in {source}" if source else "in parameters"
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{len(problems)} problem(s) {where}:\n{lines}")
+        more = len(self.problems) - 1
+        hint = ""
+        if more:
+            hint = (f"and {more} more problem{'s' if more > 1 else ''}"
+                    + (f" (sendsim check {source} lists them all)" if source else ""))
+        first, _, allowed = self.problems[0].partition("; ")
+        super().__init__(source or "parameters", first,
+                         "; ".join(x for x in (allowed, hint) if x))
+
+    def lines(self) -> list[str]:
+        """Every problem on its own line, each naming the file."""
+        where = self.source or "parameters"
+        return [" ".join(f"{where}: {p}".split()) for p in self.problems]
 
 
 class FrozenMap(dict):
