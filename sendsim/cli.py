@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
 from . import __version__
+from .errors import EXIT_INTERNAL, EXIT_REFUSED, SendsimError, UsageError
 from .parameters import ParameterError, Parameters
+
+#: Worker processes at most, even when asked to use more than the machine's cores.
+MAX_WORKERS = 256
 
 
 def _load(path: str | None) -> Parameters:
@@ -23,9 +28,13 @@ def load_scenario_or_parameters(path: str | None):
     """A scenario file (it has a [scenario] table), or a plain parameter file run as it is;
     None is the built-in council."""
     from .scenario import Scenario
+    from .output import check_name, safe_stem
     if path is None:
         params = _load(None)
         return Scenario.of(params, name=params.council.name.lower().replace(" ", "_"))
+    if not Path(path).is_file():
+        raise UsageError(str(path), "no such file" if not Path(path).exists() else "is not a file",
+                         "give a scenario or parameter file (TOML)")
     import tomllib
     try:
         with open(path, "rb") as fh:
@@ -34,23 +43,33 @@ def load_scenario_or_parameters(path: str | None):
         is_scenario = False     # let the loader below report the problem with the file's name
     if is_scenario:
         from .scenario_files import load_scenario
-        return load_scenario(path)
+        s = load_scenario(path)
+        check_name(s.name, "scenario name", f"{path}: scenario.name")
+        return s
     params = Parameters.from_toml(path)
-    return Scenario.of(params, Path(path).stem, Path(path).read_text(encoding="utf-8"), str(path))
+    return Scenario.of(params, safe_stem(Path(path).stem), Path(path).read_text(encoding="utf-8"),
+                       str(path))
 
 
 def _executor(args):
     """(executor or None, a function to close it) from --executor / --scheduler."""
     if args.executor == "process":
         if args.scheduler:
-            raise SystemExit("sendsim: --scheduler is for --executor dask")
+            raise UsageError("--scheduler", "is for --executor dask", "add --executor dask, or "
+                             "leave --scheduler out")
         return None, lambda: None
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
-        raise SystemExit("sendsim: --executor dask needs Dask: pip install 'sendsim[dask]'") from None
+        raise UsageError("--executor dask", "needs Dask, which is not installed",
+                         "pip install 'sendsim[dask]'") from None
     if args.scheduler:
-        client = Client(args.scheduler)
+        try:
+            client = Client(args.scheduler, timeout="20s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise UsageError(f"--scheduler {args.scheduler}", f"no Dask scheduler answered "
+                             f"({type(exc).__name__})", "give the address of a running "
+                             "scheduler, e.g. tcp://10.0.0.5:8786") from None
         return client.get_executor(), client.close
     cluster = LocalCluster(n_workers=args.workers or None, threads_per_worker=1,
                            dashboard_address=None)
@@ -65,14 +84,21 @@ def _executor(args):
 def _experiment(args, paths: list[str | None], baseline_first: bool) -> int:
     from .experiment import run_experiment
     from .experiment_output import write_summary
+    from .model import RunSpec
+    from .output import LOCK, OutputLock
 
     scenarios = [load_scenario_or_parameters(p) for p in paths]
-    names = "_vs_".join(s.name for s in scenarios)
+    start = scenarios[0].parameters.council.start_date
+    if args.at is not None:
+        check_at_option(args.at, start, RunSpec(args.years).end_date(start))
+    workers = _workers(args)
+    names = "_vs_".join(s.name for s in scenarios)[:80]
     contributions = {}
     if getattr(args, "contributions", False):
         from .contributions import contribution_scenarios
         if len(scenarios) < 2:
-            raise SystemExit("sendsim: --contributions needs a baseline and at least one plan")
+            raise UsageError("--contributions", "needs a baseline and at least one plan",
+                             "give two or more scenario files")
         for plan in scenarios[1:]:
             variants, parts = contribution_scenarios(plan, scenarios[0])
             scenarios += variants
@@ -83,12 +109,14 @@ def _experiment(args, paths: list[str | None], baseline_first: bool) -> int:
     executor, close = _executor(args)
     try:
         result = run_experiment(scenarios, reps=args.reps, seed=args.seed, years=args.years,
-                                out=out, executor=executor, workers=args.workers,
+                                out=out, executor=executor, workers=workers,
                                 chunk_size=args.chunk_size, progress=not args.quiet,
                                 overwrite=args.overwrite, contributions=contributions)
     finally:
         close()
-    text = write_summary(result, baseline=scenarios[0].name if baseline_first else None, at=args.at)
+    with OutputLock(out / LOCK, out, "experiment"):
+        text = write_summary(result, baseline=scenarios[0].name if baseline_first else None,
+                             at=args.at)
     print(text)
     run = result.manifest["runs"][-1]
     print(f"\n{run['replications_run']} replications run in {run['seconds']:.0f} s "
@@ -98,9 +126,35 @@ def _experiment(args, paths: list[str | None], baseline_first: bool) -> int:
     return 0
 
 
+def _workers(args) -> int | None:
+    """--workers, capped at the machine's cores unless --oversubscribe asks for more."""
+    if args.workers is None:
+        return None
+    cores = os.cpu_count() or 1
+    if args.workers > cores and not getattr(args, "oversubscribe", False):
+        print(f"sendsim: --workers {args.workers}: this machine has {cores} core(s); using "
+              f"{cores} (pass --oversubscribe to start more)", file=sys.stderr)
+        return cores
+    return args.workers
+
+
+def check_at_option(at: str, start: dt.date, end: dt.date) -> None:
+    """--at must be a financial year (YYYY-YY) that a run from `start` to `end` covers."""
+    from .parameters import _is_fy
+    first = start.year if start.month >= 4 else start.year - 1
+    end = end - dt.timedelta(days=1)          # the run stops at the start of `end`
+    last = end.year if end.month >= 4 else end.year - 1
+    allowed = f"allowed: {first}-{(first + 1) % 100:02d} to {last}-{(last + 1) % 100:02d}"
+    if not isinstance(at, str) or not _is_fy(at):
+        raise UsageError("--at", f"{at!r} is not a financial year", allowed + ", written like 2028-29")
+    if not first <= int(at[:4]) <= last:
+        raise UsageError("--at", f"{at} is outside the run ({start} to {end})", allowed)
+
+
 def cmd_run(args) -> int:
     if args.scenario and args.params:
-        raise SystemExit("sendsim: give a scenario file or --params, not both")
+        raise UsageError("--params", "give a scenario file or --params, not both",
+                         "give one of them")
     return _experiment(args, [args.scenario or args.params], baseline_first=True)
 
 
@@ -110,14 +164,25 @@ def cmd_compare(args) -> int:
 
 def cmd_report(args) -> int:
     from .reports.html import write_report
+    if args.data is not None:
+        from .data.files import find_data_dir
+        find_data_dir(args.data)
+    for option, path in (("--previous", args.previous), ("--backtest", args.backtest)):
+        if path is not None and not Path(path).exists():
+            raise UsageError(f"{option} {path}", "does not exist",
+                             "give an earlier report" if option == "--previous" else
+                             "give a folder written by sendsim backtest")
     rag = None
     if args.rag:
+        import math
         try:
-            green, amber = (float(x) / 100 for x in args.rag.split(","))
+            green, amber = (float(x) for x in args.rag.split(","))
         except ValueError:
-            raise SystemExit(f"sendsim: --rag {args.rag!r}: give two percentages, GREEN,AMBER "
-                             "(e.g. 80,50)") from None
-        rag = (green, amber)
+            green = amber = math.nan
+        if not (math.isfinite(green) and math.isfinite(amber) and 0 <= amber <= green <= 100):
+            raise UsageError("--rag", f"{args.rag!r} is not two percentages GREEN,AMBER",
+                             "allowed: 0 <= AMBER <= GREEN <= 100, e.g. 80,50")
+        rag = (green / 100, amber / 100)
     out = write_report(args.folders, args.out, baseline=args.baseline, at=args.at,
                        data_dir=args.data, previous=args.previous, backtest=args.backtest,
                        rag=rag, title=args.title, overwrite=args.overwrite)
@@ -126,10 +191,14 @@ def cmd_report(args) -> int:
 
 
 def cmd_summarise(args) -> int:
-    from .experiment import load_experiment
+    from .experiment import load_experiment, read_manifest
     from .experiment_output import write_summary
-    result = load_experiment(args.folder)
-    print(write_summary(result, baseline=args.baseline, at=args.at))
+    from .output import LOCK, OutputLock
+    folder = Path(args.folder)
+    read_manifest(folder)                     # refuse a folder that is not an experiment first
+    with OutputLock(folder / LOCK, folder, "experiment"):
+        result = load_experiment(folder)
+        print(write_summary(result, baseline=args.baseline, at=args.at))
     return 0
 
 
@@ -193,14 +262,15 @@ def cmd_backtest(args) -> int:
     from .data.files import find_data_dir
     from .data.history import councils_with_history
     if bool(args.all) == bool(args.la):
-        raise SystemExit("sendsim backtest: give --la CODE_OR_NAME (repeatable) or --all")
+        raise UsageError("--la/--all", "give --la CODE_OR_NAME (repeatable) or --all",
+                         "one of the two, not both")
     data_dir = find_data_dir(args.data)
     councils = councils_with_history(data_dir) if args.all else list(args.la)
     executor, close = _executor(args)
     try:
         res = backtest(councils, origin_year(args.origin), args.horizon, args.reps, seed=args.seed,
                        data_dir=data_dir, out=args.out, overwrite=args.overwrite,
-                       workers=args.workers, executor=executor, progress=not args.quiet)
+                       workers=_workers(args), executor=executor, progress=not args.quiet)
     finally:
         close()
     from .backtest.scores import headline_markdown
@@ -213,12 +283,12 @@ def cmd_backtest(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="sendsim",
         description="Simulate an English council's SEND system and High Needs Block, child by "
                     "child, many times over.")
     parser.add_argument("--version", action="version", version=f"sendsim {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     run = sub.add_parser("run", help="Simulate a scenario (default: the built-in council) and "
                                      "summarise caseload, requests, timeliness and deficit.",
@@ -260,8 +330,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the report to write (.pdf needs Chromium installed)")
     rep.add_argument("--baseline", help="scenario the others are compared with (default: the "
                                         "summary's, else the first)")
-    rep.add_argument("--at", default="2028-29", help="financial year of the key figures "
-                                                     "(default 2028-29)")
+    rep.add_argument("--at", default=None, help="financial year of the key figures (default: "
+                                                "the summary's, 2028-29 or the run's last)")
     rep.add_argument("--data", metavar="DIR", help="published data for the history in the "
                                                    "charts (default: ../shared/data if present)")
     rep.add_argument("--previous", metavar="OLD.html", help="an earlier report: the headline's "
@@ -278,12 +348,13 @@ def build_parser() -> argparse.ArgumentParser:
                                             "saved replications.")
     summ.add_argument("folder", metavar="DIR")
     summ.add_argument("--baseline", help="scenario to compare the others with (default: first)")
-    summ.add_argument("--at", default="2028-29", help="financial year of the headline (default 2028-29)")
+    summ.add_argument("--at", default=None, help="financial year of the headline (default "
+                                                 "2028-29, or the run's last if it ends sooner)")
     summ.set_defaults(func=cmd_summarise)
 
     check = sub.add_parser("check", help="Check a parameter file and list every problem in it.")
     check.add_argument("file", help="scenario or parameter file (TOML)")
-    check.add_argument("--years", type=_positive_float, default=8.0,
+    check.add_argument("--years", type=_years, default=8.0,
                        help="check that every date falls in a run of this many years (default 8)")
     check.set_defaults(func=cmd_check)
 
@@ -305,7 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="January census the forecast starts from, e.g. 2023-01")
     cal.add_argument("--out", required=True, metavar="FILE.toml",
                      help="scenario file to write; the parameter file, draws and charts go beside it")
-    cal.add_argument("--seed", type=int, default=2023, help="random seed (default 2023)")
+    cal.add_argument("--seed", type=_seed, default=2023, help="random seed (default 2023)")
     cal.add_argument("--overwrite", action="store_true", help="replace files written before")
     cal.add_argument("--quiet", action="store_true", help="less output")
     cal.set_defaults(func=cmd_calibrate)
@@ -314,14 +385,17 @@ def build_parser() -> argparse.ArgumentParser:
                                          "forecast and three baselines against what happened.")
     bt.add_argument("--data", metavar="DIR", help="data folder (default: ../shared/data)")
     bt.add_argument("--origin", required=True, metavar="YYYY-MM", help="January origin, e.g. 2021-01")
-    bt.add_argument("--horizon", type=_positive_int, default=2, help="years ahead (default 2)")
+    bt.add_argument("--horizon", type=_bounded(int, 1, 10, "a whole number"), default=2,
+                    help="years ahead (default 2)")
     bt.add_argument("--la", action="append", metavar="CODE_OR_NAME", help="a council (repeatable)")
     bt.add_argument("--all", action="store_true", help="every council with published figures")
-    bt.add_argument("--reps", type=_positive_int, default=100, help="replications (default 100)")
-    bt.add_argument("--seed", type=int, default=2023, help="root random seed (default 2023)")
+    bt.add_argument("--reps", type=_reps, default=100, help="replications (default 100)")
+    bt.add_argument("--seed", type=_seed, default=2023, help="root random seed (default 2023)")
     bt.add_argument("--out", required=True, metavar="DIR", help="folder to write (must not exist)")
     bt.add_argument("--overwrite", action="store_true", help="replace an existing folder")
-    bt.add_argument("--workers", type=_positive_int, default=None, help="worker processes")
+    bt.add_argument("--workers", type=_workers_type, default=None, help="worker processes")
+    bt.add_argument("--oversubscribe", action="store_true",
+                    help="allow --workers above the number of cores")
     bt.add_argument("--executor", choices=("process", "dask"), default="process")
     bt.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address")
     bt.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -330,44 +404,104 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _experiment_options(p) -> None:
-    p.add_argument("--reps", type=_positive_int, default=40, help="replications (default 40)")
-    p.add_argument("--seed", type=int, default=20230119, help="root random seed (default 20230119)")
-    p.add_argument("--years", type=_positive_float, default=8.0,
+    p.add_argument("--reps", type=_reps, default=40, help="replications (default 40)")
+    p.add_argument("--seed", type=_seed, default=20230119, help="root random seed (default 20230119)")
+    p.add_argument("--years", type=_years, default=8.0,
                    help="years to simulate from the start date, then on to 31 March (default 8)")
     p.add_argument("--out", metavar="DIR", help="experiment folder (default: a new folder under "
                                                 "./sendsim-output); an unfinished one is resumed")
-    p.add_argument("--workers", type=_positive_int, default=None,
-                   help="parallel worker processes (default: one per core); results do not "
-                        "depend on it")
+    p.add_argument("--workers", type=_workers_type, default=None,
+                   help="parallel worker processes (default: one per core; more than the "
+                        "cores only with --oversubscribe); results do not depend on it")
+    p.add_argument("--oversubscribe", action="store_true",
+                   help="allow --workers above the number of cores")
     p.add_argument("--executor", choices=("process", "dask"), default="process",
                    help="where replications run: a local process pool (default) or Dask")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default with "
                         "--executor dask: a local cluster)")
-    p.add_argument("--chunk-size", type=_positive_int, default=None,
+    p.add_argument("--chunk-size", type=_reps, default=None,
                    help="replications sent to a worker at a time (default: 1 to 25)")
-    p.add_argument("--at", default="2028-29",
-                   help="financial year the headline reports at (default 2028-29)")
+    p.add_argument("--at", default=None,
+                   help="financial year the headline reports at (default 2028-29, or the "
+                        "run's last financial year if it ends sooner)")
     p.add_argument("--overwrite", action="store_true",
                    help="replace an existing experiment folder instead of resuming it")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
-def _positive(kind: type, least, what: str):
-    """An argparse type: a number of `kind` that is at least `least` (or above, for floats)."""
+def _bounded(kind: type, least, most, what: str, above: bool = False):
+    """An argparse type: a finite number of `kind` from `least` (or above it) to `most`."""
+    import math
+
     def parse(text: str):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
-        if value < least or (kind is float and value <= least):
-            raise argparse.ArgumentTypeError(f"{value} must be {'at least' if kind is int else 'greater than'} {least}")
+            value = None
+        if value is None or (kind is float and not math.isfinite(value)):
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}; allowed: {_range()}")
+        if value < least or (above and value <= least) or value > most:
+            raise argparse.ArgumentTypeError(f"{text} is out of range; allowed: {_range()}")
         return value
+
+    def _range() -> str:
+        lo, hi = (f"{least:g}", f"{most:g}") if kind is float else (f"{least:,}", f"{most:,}")
+        return f"{'more than' if above else 'from'} {lo} {'and at most' if above else 'to'} {hi}"
     return parse
 
 
+def _positive(kind: type, least, what: str):
+    return _bounded(kind, least, 10**9, what, above=kind is float)
+
+
+from .experiment import MAX_REPS, MAX_SEED, MAX_YEARS  # noqa: E402  (bounds the options share)
+
+_reps = _bounded(int, 1, MAX_REPS, "a whole number")
+_years = _bounded(float, 0.0, MAX_YEARS, "a number of years", above=True)
+_seed = _bounded(int, 0, MAX_SEED, "a whole number")
+_workers_type = _bounded(int, 1, MAX_WORKERS, "a whole number")
 _positive_int = _positive(int, 1, "a whole number")
 _positive_float = _positive(float, 0.0, "a number")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with its refusals on one line in sendsim's form and exit status 2."""
+
+    def error(self, message: str):
+        import re
+        m = re.match(r"argument (\S+?)(?:/\S+)?: (.*)", message)
+        where, what = (m.group(1), m.group(2)) if m else (self.prog, message)
+        what = re.sub(r"invalid choice: (.*) \(choose from (.*)\)", r"\1 is not a choice; allowed: \2",
+                      what)
+        hint = f"see {self.prog} --help"
+        self.exit(EXIT_REFUSED, f"sendsim: {where}: {' '.join(what.split())}; {hint}\n")
+
+
+def log_dir() -> Path:
+    """Where tracebacks of unexpected errors go: $SENDSIM_LOG_DIR, else the user's log folder."""
+    env = os.environ.get("SENDSIM_LOG_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+    return Path(platformdirs.user_log_dir("sendsim", appauthor=False))
+
+
+def _log_crash(exc: BaseException) -> Path | None:
+    import tempfile
+    import traceback
+    text = (f"sendsim {__version__}, {dt.datetime.now().isoformat(timespec='seconds')}\n"
+            f"command: {' '.join(sys.argv)}\ncwd: {os.getcwd()}\n\n"
+            + "".join(traceback.format_exception(exc)))
+    for folder in (log_dir(), Path(tempfile.gettempdir()) / "sendsim-logs"):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"crash-{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
+            path.write_text(text, encoding="utf-8")
+            return path
+        except OSError:
+            continue
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -378,15 +512,36 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         return args.func(args)
-    except ParameterError as exc:
-        print(f"sendsim: {exc}", file=sys.stderr)
-        return 2
-    except (FileExistsError, ValueError) as exc:   # ExperimentError is a ValueError
-        print(f"sendsim: {exc}", file=sys.stderr)
-        return 2
+    except SendsimError as exc:
+        if args.command == "check" and isinstance(exc, ParameterError) and len(exc.problems) > 1:
+            for line in exc.lines():                  # check's job: every problem, one a line
+                print(line)
+            print(f"sendsim: {exc.source}: {len(exc.problems)} problems (listed above); fix "
+                  "them and check again", file=sys.stderr)
+        else:
+            print(f"sendsim: {exc.line()}", file=sys.stderr)
+        return EXIT_REFUSED
     except KeyboardInterrupt as exc:
         print(f"\nsendsim: {exc or 'interrupted'}", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return 0
+    except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as exc:
+        if exc.filename is None:
+            return _internal(exc)
+        print(f"sendsim: {exc.filename}: {exc.strerror.lower()}; give a path that exists and "
+              "that you may read and write", file=sys.stderr)
+        return EXIT_REFUSED
+    except Exception as exc:
+        return _internal(exc)
+
+
+def _internal(exc: BaseException) -> int:
+    path = _log_crash(exc)
+    where = f"the full traceback is in {path}" if path else "no log file could be written"
+    print(f"sendsim: internal error ({type(exc).__name__}: {str(exc)[:200]}); {where}; please "
+          "report it with that file", file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .errors import InputError
 from .experiment import fingerprint
 from .parameters import FrozenMap, ParameterError, Parameters
 from .scenario import Scenario
@@ -125,12 +126,12 @@ def _slug(text: str, limit: int = KEY_LENGTH) -> str:
 
 def _check_comparable(plan: Scenario, versus: Scenario) -> None:
     if plan.sources != versus.sources:
-        raise ValueError(
+        raise InputError("", 
             f"{plan.name!r} and {versus.name!r} switch on different sources of uncertainty "
             f"({plan.sources.describe()} against {versus.sources.describe()}): a decomposition "
             "would mix different uncertainty into the parts; compare them with the same sources")
     if plan.posterior_draws != versus.posterior_draws:
-        raise ValueError(
+        raise InputError("", 
             f"{plan.name!r} and {versus.name!r} draw their parameters from different posterior "
             f"draws ({len(plan.posterior_draws)} rows against {len(versus.posterior_draws)}): a "
             "decomposition would mix different uncertainty into the parts; compare them with "
@@ -140,7 +141,7 @@ def _check_comparable(plan: Scenario, versus: Scenario) -> None:
             names = [x.name for x in getattr(s, what)]
             twice = sorted({n for n in names if names.count(n) > 1})
             if twice:
-                raise ValueError(f"{s.name!r}: {what} names used twice ({twice}); names must "
+                raise InputError("", f"{s.name!r}: {what} names used twice ({twice}); names must "
                                  "be unique to say which parts differ")
 
 
@@ -258,7 +259,7 @@ def without(plan: Scenario, versus: Scenario, part: Part | str) -> Scenario:
     diffs = _differences(plan, versus)
     match = [d for d in diffs if d.part.key == key]
     if not match:
-        raise ValueError(f"{key!r} is not a part in which {plan.name!r} differs from "
+        raise InputError("", f"{key!r} is not a part in which {plan.name!r} differs from "
                          f"{versus.name!r}; the parts are: "
                          f"{', '.join(d.part.key for d in diffs) or 'none'}")
     d = match[0]
@@ -270,7 +271,7 @@ def without(plan: Scenario, versus: Scenario, part: Part | str) -> Scenario:
             changes["parameters"] = Parameters.from_dict(
                 data, source=f"{plan.name} with parameters.{d.name} from {versus.name}")
         except ParameterError as exc:
-            raise ValueError(f"{plan.name!r} without {d.part.label}: the plan's other "
+            raise InputError("", f"{plan.name!r} without {d.part.label}: the plan's other "
                              f"parameters do not stand with {versus.name!r}'s "
                              f"parameters.{d.name}:\n{exc}") from exc
         # which file set each parameter (for the assumptions): versus's for this section

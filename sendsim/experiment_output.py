@@ -16,7 +16,8 @@ import pandas as pd
 from . import __version__
 from .assumptions import COLUMNS as ASSUMPTION_COLUMNS
 from .experiment import RESULTS_FORMAT
-from .output import write_folder
+from .errors import UsageError
+from .output import LOCK, OutputLock, write_folder
 from .plots import experiment_fans
 from .reports import format_summary, summary_table
 from .summaries import (by_financial_year, condition_probabilities, first_balance_year,
@@ -126,9 +127,10 @@ def summarise(result, baseline: str | None = None, at: str = "2028-29") -> tuple
     writers["report.txt"] = lambda p: p.write_text(text + "\n", encoding="utf-8")
     writers["provenance.json"] = lambda p: p.write_text(json.dumps(
         {"sendsim_version": __version__, "results_format": RESULTS_FORMAT, "baseline": baseline,
-         "at": at, "tables": sorted(tables),
+         "at": at, "tables": sorted(tables), "chunks_digest": result.chunks_digest,
          **{k: result.manifest.get(k) for k in ("root_seed", "reps", "years", "scenarios",
-                                                 "scenario_files", "uncertainty_sources")}},
+                                                 "scenario_files", "uncertainty_sources",
+                                                 "councils")}},
         indent=2, default=str), encoding="utf-8")
     title = " vs ".join(names)
     shown = {n: result.ensembles[n] for n in names}
@@ -136,11 +138,47 @@ def summarise(result, baseline: str | None = None, at: str = "2028-29") -> tuple
     return writers, text
 
 
-def write_summary(result, baseline: str | None = None, at: str = "2028-29") -> str:
-    """Write `<folder>/summary` (replacing an earlier summary of the same results)."""
-    writers, text = summarise(result, baseline, at)
-    write_folder(Path(result.folder) / "summary", writers, overwrite=True)
+def write_summary(result, baseline: str | None = None, at: str | None = None) -> str:
+    """Write `<folder>/summary` (replacing an earlier summary of the same results), holding
+    the experiment's lock so that no other process changes the replications meanwhile."""
+    at = resolve_at(result, at)
+    names = [n for n in result.ensembles if not is_variant(n)]
+    if baseline is not None and baseline not in names:
+        raise UsageError("--baseline", f"{baseline!r} is not a scenario of this experiment",
+                         f"allowed: {', '.join(names)}")
+    folder = Path(result.folder)
+    with OutputLock(folder / LOCK, folder, "experiment"):
+        writers, text = summarise(result, baseline, at)
+        write_folder(folder / "summary", writers, overwrite=True)
     return text
+
+
+#: The financial year headlines report at unless told otherwise (the Safety Valve horizon).
+DEFAULT_AT = "2028-29"
+
+
+def resolve_at(result, at: str | None) -> str:
+    """`at` if the run covers it (else UsageError); by default DEFAULT_AT, or the run's last
+    financial year if it ends sooner."""
+    if at is not None:
+        check_at(result, at)
+        return at
+    fys = _financial_years(result)
+    return DEFAULT_AT if DEFAULT_AT in fys or not fys else fys[-1]
+
+
+def _financial_years(result) -> list[str]:
+    first = next(iter(result.ensembles.values()))
+    return sorted(set(first.financial_year.get("financial_year", [])))
+
+
+def check_at(result, at: str) -> None:
+    """`at` must be a financial year the run covers."""
+    fys = _financial_years(result)
+    if at not in fys:
+        shown = f"{fys[0]} to {fys[-1]}" if fys else "none (the run is shorter than a year)"
+        raise UsageError("--at", f"{at!r} is not a financial year of this run",
+                         f"allowed: {shown}, written like 2028-29")
 
 
 def _csv(df):

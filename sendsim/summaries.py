@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .errors import InputError
 from .recorder import FLOWS
 from .scenario import CONDITION_KINDS
 
@@ -270,21 +271,21 @@ def _condition_met(fyt: pd.DataFrame, cond: Mapping) -> pd.Series:
     """Per rep, whether `cond` holds (index rep, bool); reps without that year are left out."""
     missing = [k for k in ("name", "kind", "financial_year") if k not in cond]
     if missing:
-        raise ValueError(f"condition {dict(cond)!r} lacks {missing}")
+        raise InputError("", f"condition {dict(cond)!r} lacks {missing}")
     name, kind, year = cond["name"], cond["kind"], str(cond["financial_year"])
     if kind not in CONDITION_KINDS:
-        raise ValueError(f"condition {name!r}: unknown kind {kind!r}; allowed kinds are "
+        raise InputError("", f"condition {name!r}: unknown kind {kind!r}; allowed kinds are "
                          f"{', '.join(CONDITION_KINDS)}")
     years = _years(fyt)
     if year not in years:
-        raise ValueError(f"condition {name!r}: financial year {year} is not in the run, which "
+        raise InputError("", f"condition {name!r}: financial year {year} is not in the run, which "
                          f"covers {', '.join(years) if years else 'no whole financial year'}")
     at = fyt[fyt["financial_year"] == year].set_index("rep")
     if kind == "in_year_balance_in":
         return at["in_year_balance"] >= 0
     if kind == "cumulative_deficit_at_most":
         if "gbp" not in cond:
-            raise ValueError(f"condition {name!r}: kind {kind} needs 'gbp' (the largest deficit "
+            raise InputError("", f"condition {name!r}: kind {kind} needs 'gbp' (the largest deficit "
                              f"allowed, in pounds)")
         return -at["cumulative_balance"] <= float(cond["gbp"])
     later = fyt[fyt["financial_year"].map(_fy_start) >= _fy_start(year)]
@@ -387,7 +388,7 @@ def _headline_values(scenario: str, ens, at: str, conditions) -> dict:
     _need_rep(fyt, "financial_year")
     years = _years(fyt)
     if at not in years:
-        raise ValueError(f"scenario {scenario!r}: financial year {at} is not in the run, which "
+        raise InputError("", f"scenario {scenario!r}: financial year {at} is not in the run, which "
                          f"covers {', '.join(years) if years else 'no whole financial year'}")
     long = by_financial_year(ens, series=["caseload", "inmss_share"])
     long = long[long["financial_year"] == at].set_index("rep")
@@ -461,13 +462,13 @@ def headline(ensembles: Mapping[str, object], baseline: str, at: str = "2028-29"
     Baseline first, then the other scenarios in the order given.
     """
     if baseline not in ensembles:
-        raise ValueError(f"baseline {baseline!r} is not one of the scenarios "
+        raise InputError("", f"baseline {baseline!r} is not one of the scenarios "
                          f"{', '.join(map(repr, ensembles))}")
     conditions = list(conditions)
     cond_names = [c.get("name") for c in conditions]
     clash = sorted({str(n) for n in cond_names if n in _MEASURES or cond_names.count(n) > 1})
     if clash:
-        raise ValueError(f"condition names must be unique and differ from the headline measures "
+        raise InputError("", f"condition names must be unique and differ from the headline measures "
                          f"({', '.join(_MEASURES)}): {clash}")
     names = [baseline] + [s for s in ensembles if s != baseline]
     values = {s: _headline_values(s, ensembles[s], at, conditions) for s in names}
@@ -486,7 +487,7 @@ def headline(ensembles: Mapping[str, object], baseline: str, at: str = "2028-29"
             unit, prob = kinds[measure]
             common = va.index.intersection(vb.index)
             if not len(common):
-                raise ValueError(f"scenario {s!r} and baseline {baseline!r} have no replication in "
+                raise InputError("", f"scenario {s!r} and baseline {baseline!r} have no replication in "
                                  f"common to pair: reps {_reps_text(vb.index)} against "
                                  f"{_reps_text(va.index)}")
             if prob:

@@ -81,7 +81,11 @@ def test_run_never_writes_into_a_folder_of_other_files(param_file, tmp_path, cap
     (out / "keep.txt").write_text("earlier results")
     code = main(["run", "--params", str(param_file), "--reps", "1", "--years", "1", "--out", str(out), "--quiet"])
     assert code == 2
-    assert "not a sendsim experiment folder" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "not written by sendsim" in err and "--overwrite" not in err
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    assert main(["run", "--params", str(param_file), "--reps", "1", "--years", "1", "--out",
+                 str(out), "--quiet", "--overwrite"]) == 2       # --overwrite does not change that
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
 
 
@@ -150,9 +154,15 @@ opens = 2023-09-01
     bad.write_text(bad.read_text().replace("no_to_asess", "no_to_assess"))
     assert main(["run", str(bad), "--reps", "1", "--out", str(out), "--quiet"]) == 2
     err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err     # one line: the first problem, and a count
     assert "backwards" in err and "low <= mode <= high" in err
-    assert "closure" in err and "capacity cannot be negative" in err
+    assert "1 more problem" in err and f"sendsim check {bad}" in err
     assert not out.exists()
+    assert main(["check", str(bad)]) == 2               # check lists every problem
+    captured = capsys.readouterr()
+    assert "backwards" in captured.out and "low <= mode <= high" in captured.out
+    assert "closure" in captured.out and "capacity cannot be negative" in captured.out
+    assert len(captured.err.strip().splitlines()) == 1, captured.err
 
 
 def test_bad_parameter_file_names_key_and_writes_nothing(tmp_path, capsys):

@@ -14,6 +14,7 @@ import pytest
 from small_council import small_council
 
 import sendsim.experiment as experiment
+from sendsim.errors import OutputError
 from sendsim.experiment import ExperimentError, load_experiment, run_experiment
 from sendsim.parameters import Parameters
 from sendsim.scenario import Effect, Intervention, Scenario, Sources
@@ -113,7 +114,7 @@ def test_a_folder_from_another_experiment_is_never_appended_to(base, fewer_reque
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "mine.txt").write_text("keep")
-    with pytest.raises(ExperimentError, match="not a sendsim experiment folder"):
+    with pytest.raises(OutputError, match="not written by sendsim"):
         run_experiment(base, reps=1, seed=3, years=YEARS, out=tmp_path / "notes", workers=1,
                        progress=False)
     assert (tmp_path / "notes" / "mine.txt").read_text() == "keep"
@@ -169,7 +170,7 @@ def test_manifest_records_what_reproduces_the_experiment(base, tmp_path):
     assert set(m["scenarios"]) == {"base"} and m["status"] == "complete"
     assert m["runs"][0]["seconds"] >= 0 and m["sendsim_version"]
     assert res.manifest == m
-    draws = json.loads((tmp_path / "m" / "reps" / "base" / "provenance" / "chunk-0000000.json").read_text())
+    draws = json.loads((tmp_path / "m" / "reps" / "base" / "provenance" / "chunk-0000000.json").read_text())["replications"]
     assert [d["rep"] for d in draws] == [0, 1]
     assert np.random.SeedSequence(17).spawn(2)[1].spawn_key == tuple(draws[1]["seed_spawn_key"])
 

@@ -251,8 +251,8 @@ def test_an_incomplete_experiment_is_refused(runs, tmp_path, capsys):
     chunk = sorted((folder / "reps" / "smallshire_baseline" / "provenance").glob("*.json"))[-1]
     chunk.unlink()
     out = tmp_path / "r.html"
-    refused(["report", str(folder), "--out", str(out)], capsys, "of 8 replications saved",
-            "run the same command again")
+    refused(["report", str(folder), "--out", str(out)], capsys, "4 of 8 replications are saved",
+            "missing: 4, 5, 6, 7", "run the same command again")
     assert not out.exists()
     m = json.loads((folder / "manifest.json").read_text())
     m["status"] = "running"
@@ -274,16 +274,23 @@ def test_results_from_an_older_version_are_refused(runs, tmp_path, capsys):
     m["sendsim_version"] = "0.1.0"
     (folder / "manifest.json").write_text(json.dumps(m))
     refused(["report", str(folder), "--out", str(tmp_path / "r.html")], capsys,
-            "sendsim 0.1.0", "results format 1", "Run the experiment again")
+            "sendsim 0.1.0", "results format 1", "run the experiment again")
 
 
 def test_folders_that_cannot_pair_are_refused(runs, tmp_path, capsys):
-    folder = copy_of(runs, "run_plan", tmp_path)
-    m = json.loads((folder / "manifest.json").read_text())
-    m["root_seed"] = 99
-    (folder / "manifest.json").write_text(json.dumps(m))
+    folder = tmp_path / "run_plan_seed99"
+    seed = COMMON.index("--seed") + 1 if "--seed" in COMMON else None
+    common = COMMON[:seed] + ["99"] + COMMON[seed + 1:] if seed else COMMON + ["--seed", "99"]
+    assert main(["run", str(runs / "plan.toml"), "--out", str(folder)] + common) == 0
     refused(["report", str(runs / "run_base"), str(folder), "--out", str(tmp_path / "r.html")],
             capsys, "cannot be compared", "root_seed")
+    # an edited manifest is not believed: its chunks say which experiment made them
+    edited = copy_of(runs, "run_plan", tmp_path)
+    m = json.loads((edited / "manifest.json").read_text())
+    m["root_seed"] = 99
+    (edited / "manifest.json").write_text(json.dumps(m))
+    refused(["report", str(runs / "run_base"), str(edited), "--out", str(tmp_path / "r.html")],
+            capsys, "made by a different experiment")
     refused(["report", str(runs / "run_base"), str(runs / "run_base"), "--out",
              str(tmp_path / "r.html")], capsys, "also in an earlier folder")
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import InputError
 from .. import __version__
 from .charts import fan_chart_svg
 from .glossary import GLOSSARY
@@ -113,7 +114,7 @@ def build_report(inp: ReportInput, *, history: dict | None = None, previous: dic
 def _build(inp, history, previous, backtest, rag, title, today) -> dict:
     green, amber = rag
     if not 0 <= amber <= green <= 1:
-        raise ValueError(f"RAG thresholds must satisfy 0 <= amber <= green <= 1 (got green "
+        raise InputError("", f"RAG thresholds must satisfy 0 <= amber <= green <= 1 (got green "
                          f"{green}, amber {amber})")
     m = inp.manifest
     council = next(iter(m.get("councils", {}).values()), {})
@@ -645,14 +646,14 @@ def read_previous(path: str | Path) -> dict:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ValueError(f"--previous {path}: cannot be read ({exc})") from None
+        raise InputError("", f"--previous {path}: cannot be read ({exc})") from None
     found = re.search(r'<script type="application/json" id="sendsim-figures">(.*?)</script>',
                       text, re.S)
     if not found:
-        raise ValueError(f"--previous {path}: not a sendsim report (no embedded figures); give "
+        raise InputError("", f"--previous {path}: not a sendsim report (no embedded figures); give "
                          "the HTML file an earlier `sendsim report` wrote")
     data = json.loads(found.group(1).replace("<\\/", "</"))
     if data.get("sendsim_report") != 1:
-        raise ValueError(f"--previous {path}: report format {data.get('sendsim_report')!r} is "
+        raise InputError("", f"--previous {path}: report format {data.get('sendsim_report')!r} is "
                          "not one this version reads (1)")
     return data

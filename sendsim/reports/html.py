@@ -13,9 +13,11 @@ from pathlib import Path
 
 import jinja2
 
+from ..errors import InputError, OutputError
+from ..output import OutputExistsError, OutputLock, atomic_write, lock_path_for, writable_parent
 from .board import build_report, read_previous
 from .history import published_history
-from .pdf import html_to_pdf
+from .pdf import find_chromium, html_to_pdf
 from .results import read_results
 
 FORMATS = (".html", ".htm", ".pdf")
@@ -31,43 +33,74 @@ def render_html(report: dict) -> str:
     return template.render(r=report, css=css)
 
 
-def write_report(folders, out: str | Path, *, baseline: str | None = None, at: str = "2028-29",
+def write_report(folders, out: str | Path, *, baseline: str | None = None, at: str | None = None,
                  data_dir=None, previous: str | Path | None = None, backtest: str | Path | None = None,
                  rag=None, title: str | None = None, overwrite: bool = False,
                  chromium: str | None = None) -> Path:
-    """Read the results, build the report and write `out` (.html or .pdf) whole or not at all."""
+    """Read the results, build the report and write `out` (.html or .pdf) whole or not at all.
+
+    The report is built in memory and written in one rename, holding a lock on `out`; an
+    existing `out` is replaced only with `overwrite` and only if sendsim wrote it."""
     out = Path(out)
-    if out.suffix.lower() not in FORMATS:
-        raise ValueError(f"--out {out}: the report is written as .html or .pdf (got "
-                         f"{out.suffix or 'no extension'!r})")
-    if out.exists() and not overwrite:
-        raise FileExistsError(f"{out} already exists; choose another --out or pass --overwrite")
-    inp = read_results(folders, baseline=baseline, at=at)
-    council = next(iter(inp.manifest.get("councils", {}).values()), {})
-    history = published_history(council.get("la_code", ""), data_dir)
-    prev = read_previous(previous) if previous else None
-    bt = _backtest(backtest, council.get("la_code", "")) if backtest else None
-    kwargs = {"rag": rag} if rag else {}
-    report = build_report(inp, history=history, previous=prev, backtest=bt, title=title, **kwargs)
-    html = render_html(report)
-    if out.suffix.lower() == ".pdf":
-        def write(path: Path) -> None:
-            html_to_pdf(html, path, chromium=chromium)
-    else:
-        def write(path: Path) -> None:
-            path.write_text(html, encoding="utf-8")
-    _write_one(out, write)
+    check_report_target(out, overwrite)
+    with OutputLock(lock_path_for(out), out, "report"):
+        check_report_target(out, overwrite)
+        inp = read_results(folders, baseline=baseline, at=at)
+        council = next(iter(inp.manifest.get("councils", {}).values()), {})
+        history = published_history(council.get("la_code", ""), data_dir)
+        prev = read_previous(previous) if previous else None
+        bt = _backtest(backtest, council.get("la_code", "")) if backtest else None
+        kwargs = {"rag": rag} if rag else {}
+        report = build_report(inp, history=history, previous=prev, backtest=bt, title=title, **kwargs)
+        html = render_html(report)
+        data = html_to_pdf(html, chromium=chromium) if out.suffix.lower() == ".pdf" else html
+        out.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(out, data)
     return out
 
 
-def _write_one(out: Path, write) -> None:
-    """Write to a temporary file beside `out`, then move it into place: all or nothing."""
-    partial = out.with_name(f".{out.name}.partial")
+def check_report_target(out: Path, overwrite: bool) -> None:
+    """Refuse, before any work, a report path sendsim may not write."""
+    if out.suffix.lower() not in FORMATS:
+        raise OutputError(f"--out {out}", f"the report is written as .html or .pdf, not "
+                          f"{out.suffix or 'a name without an extension'}",
+                          "give a name ending .html or .pdf")
+    if out.is_dir():
+        raise OutputError(f"--out {out}", "is a folder", "give the name of the report file")
+    writable_parent(out)
+    if out.suffix.lower() == ".pdf":
+        find_chromium()         # no Chromium: refused before any work
+    if out.exists() or out.is_symlink():
+        if not overwrite:
+            raise OutputExistsError(f"--out {out}", "already exists",
+                                    "choose another name, or pass --overwrite to replace a "
+                                    "report sendsim wrote")
+        if out.is_symlink() or not is_sendsim_report(out):
+            raise OutputError(f"--out {out}", "exists and is not a report sendsim wrote, so it "
+                              "will not be replaced", "choose another name")
+
+
+def is_sendsim_report(path: Path) -> bool:
+    """Whether `path` is a report sendsim wrote: its HTML names sendsim as generator, or its
+    PDF (printed from that HTML) carries the title's "[sendsim]" mark."""
     try:
-        write(partial)
-        partial.replace(out)
-    finally:
-        partial.unlink(missing_ok=True)
+        with open(path, "rb") as fh:
+            head = fh.read(8192)
+            fh.seek(0, 2)
+            size = fh.tell()
+            fh.seek(max(0, size - 65536))
+            tail = fh.read()
+    except OSError:
+        return False
+    if path.suffix.lower() in (".html", ".htm"):
+        return b'<meta name="generator" content="sendsim ' in head
+    return head.startswith(b"%PDF-") and (PDF_MARK in head + tail or PDF_MARK_UTF16 in head + tail)
+
+
+#: The mark a PDF report carries at the end of its title (the HTML <title> ends with it).
+TITLE_MARK = " [sendsim]"
+PDF_MARK = b"[sendsim])"
+PDF_MARK_UTF16 = "[sendsim]".encode("utf-16-be").hex().upper().encode()
 
 
 #: The back-test's measures (`sendsim.data.history.MEASURES`) in words.
@@ -89,7 +122,7 @@ def _backtest(folder, la_code: str) -> dict:
     folder = Path(folder)
     needed = [folder / n for n in ("manifest.json", "scores_by_council.csv", "summary.csv")]
     if not all(p.is_file() for p in needed):
-        raise ValueError(f"--backtest {folder}: not a back-test folder (needs manifest.json, "
+        raise InputError("", f"--backtest {folder}: not a back-test folder (needs manifest.json, "
                          "scores_by_council.csv and summary.csv, as `sendsim backtest` writes)")
     m = json.loads(needed[0].read_text(encoding="utf-8"))
     scores = pd.read_csv(needed[1])

@@ -10,12 +10,15 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from ..errors import SendsimError
+from ..output import sweep, temp_name
+
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 ENV_VAR = "SENDSIM_CHROMIUM"
 
 
-class PdfError(RuntimeError):
-    pass
+class PdfError(SendsimError, RuntimeError):
+    """No PDF could be printed (no Chromium, or it failed)."""
 
 
 def find_chromium(explicit: str | None = None) -> str:
@@ -23,8 +26,8 @@ def find_chromium(explicit: str | None = None) -> str:
     for name in ([explicit] if explicit else []) + [os.environ.get(ENV_VAR) or ""] + list(CANDIDATES):
         if name and (found := shutil.which(name)):
             return found
-    raise PdfError("PDF output needs Chromium, and none was found (looked for "
-                   f"${ENV_VAR}, {', '.join(CANDIDATES)}). Install it from the system's "
+    raise PdfError("--out", "PDF output needs Chromium, and none was found (looked for "
+                   f"${ENV_VAR}, {', '.join(CANDIDATES)})", "install it from the system's "
                    "packages (Debian/Ubuntu: apt-get install chromium), or write .html and "
                    "print it from a browser")
 
@@ -39,22 +42,42 @@ def chromium_flags(user_data_dir: str) -> list[str]:
     return flags
 
 
-def html_to_pdf(html: str, out: Path, chromium: str | None = None, timeout: float = 120) -> Path:
-    """Print `html` to `out` (A4, the page's own @page margins, no browser header or footer)."""
+def html_to_pdf(html: str, chromium: str | None = None, timeout: float = 120) -> bytes:
+    """`html` printed to A4 PDF bytes (the page's own @page margins, no browser header or
+    footer). Chromium's page, profile and PDF live in a folder of the system's temporary
+    directory named for this process, removed when done; one left by a killed process is
+    removed by the next PDF. Chromium is killed if this process dies."""
     exe = find_chromium(chromium)
-    with tempfile.TemporaryDirectory(prefix="sendsim-pdf-") as tmp:
-        page = Path(tmp) / "report.html"
+    tmp_root = Path(tempfile.gettempdir())
+    sweep(tmp_root)
+    tmp = Path(tempfile.mkdtemp(prefix=temp_name("chromium") + "-", dir=tmp_root))
+    try:
+        page = tmp / "report.html"
         page.write_text(html, encoding="utf-8")
-        target = Path(tmp) / "report.pdf"
-        cmd = [exe, *chromium_flags(str(Path(tmp) / "profile")), "--no-pdf-header-footer",
+        target = tmp / "report.pdf"
+        cmd = [exe, *chromium_flags(str(tmp / "profile")), "--no-pdf-header-footer",
                f"--print-to-pdf={target}", page.as_uri()]
         try:
-            done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                                  preexec_fn=_die_with_parent, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
-            raise PdfError(f"Chromium ({exe}) did not finish printing in {timeout:.0f} s") from None
-        if not target.is_file() or target.read_bytes()[:5] != b"%PDF-":
-            tail = (done.stderr or "").strip().splitlines()[-5:]
-            raise PdfError(f"Chromium ({exe}) wrote no PDF (exit {done.returncode}): "
-                           + " | ".join(tail))
-        shutil.move(str(target), out)
-    return out
+            raise PdfError("--out", f"Chromium ({exe}) did not finish printing in "
+                           f"{timeout:.0f} s", "try again, or write .html") from None
+        data = target.read_bytes() if target.is_file() else b""
+        if data[:5] != b"%PDF-":
+            tail = (done.stderr or "").strip().splitlines()[-3:]
+            raise PdfError("--out", f"Chromium ({exe}) wrote no PDF (exit {done.returncode}: "
+                           + " | ".join(tail) + ")", "write .html and print it from a browser")
+        return data
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child
+    """Linux: Chromium gets SIGKILL when sendsim dies, so a killed report leaves no browser."""
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+    except Exception:
+        pass

@@ -17,12 +17,17 @@ from pathlib import Path
 import pandas as pd
 
 from .. import __version__
-from ..experiment import RESULTS_FORMAT, ExperimentResult, load_experiment
+from ..errors import SendsimError
+from ..experiment import RESULTS_FORMAT, ExperimentResult, load_experiment, read_manifest, verify_folder
+from ..output import check_name
 from ..experiment_output import is_variant
 
 
-class ReportError(ValueError):
+class ReportError(SendsimError, ValueError):
     """Results that cannot be reported on, with what is wrong and what to do."""
+
+    def __init__(self, message: str, where: str = "", allowed: str = ""):
+        super().__init__(where, message, allowed)
 
 
 @dataclass
@@ -40,79 +45,70 @@ class ReportInput:
 
 
 def check_folder(folder: str | Path) -> dict:
-    """The folder's manifest, if it is a complete experiment in this results format."""
+    """The folder's manifest, if it is a complete experiment in this results format whose
+    replications all vouch for themselves (`sendsim.experiment.verify_folder`); the digest of
+    its chunks is kept under "chunks_digest" for `read_summary` to compare."""
     folder = Path(folder)
-    path = folder / "manifest.json"
-    if not folder.is_dir():
-        raise ReportError(f"{folder}: no such results folder")
-    if not path.is_file():
-        raise ReportError(f"{folder}: not an experiment folder (no manifest.json); give a folder "
-                          "written by `sendsim run` or `sendsim compare`")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ReportError(f"{path}: cannot be read as JSON ({exc})") from None
-    fmt = manifest.get("results_format")
-    if fmt != RESULTS_FORMAT:
-        made_by = manifest.get("sendsim_version", "an unknown version")
-        raise ReportError(
-            f"{folder}: written by sendsim {made_by} in results format {fmt or 1}; this sendsim "
-            f"({__version__}) reports on results format {RESULTS_FORMAT} only. Run the experiment "
-            "again with this version (same scenario files and --seed give the same replications "
-            "of the same model)")
+    manifest = read_manifest(folder)
     if manifest.get("status") != "complete":
         raise ReportError(f"{folder}: the experiment is not complete (status "
-                          f"{manifest.get('status')!r}); run the same command again to finish it")
-    reps = int(manifest.get("reps", 0))
-    for name in manifest.get("scenarios", {}):
-        saved = 0
-        for chunk in (folder / "reps" / name / "provenance").glob("chunk-*.json"):
-            saved += len(json.loads(chunk.read_text(encoding="utf-8")))
-        if saved < reps:
-            raise ReportError(f"{folder}: scenario {name!r} has {saved} of {reps} replications "
-                              "saved; run the same command again to finish the experiment")
+                          f"{manifest.get('status')!r})", "", "run the same command again to "
+                          "finish it")
+    manifest = {**manifest, "chunks_digest": verify_folder(folder, manifest)["digest"]}
     return manifest
 
 
-def read_summary(folder: Path) -> tuple[dict[str, pd.DataFrame], dict]:
-    """The summary folder's tables and provenance; refused if any listed table is missing."""
+def read_summary(folder: Path, chunks_digest: str | None = None) -> tuple[dict[str, pd.DataFrame], dict]:
+    """The summary folder's tables and provenance; refused if any listed table is missing, or
+    if the summary was computed from other replications than the folder now holds."""
     summary = folder / "summary"
     prov_path = summary / "provenance.json"
+    again = f"rebuild it with: sendsim summarise {folder}"
     if not prov_path.is_file():
-        raise ReportError(f"{folder}: no summary (summary/provenance.json is missing); write it "
-                          f"with `sendsim summarise {folder}`")
-    prov = json.loads(prov_path.read_text(encoding="utf-8"))
-    if prov.get("results_format") != RESULTS_FORMAT:
-        raise ReportError(f"{summary}: written by sendsim {prov.get('sendsim_version', '?')} in "
-                          f"an older summary format; rebuild it with `sendsim summarise {folder}`")
-    missing = [t for t in prov.get("tables", []) if not (summary / t).is_file()]
-    if missing or not prov.get("tables"):
-        raise ReportError(f"{summary}: incomplete, missing {', '.join(missing) or 'its tables'}; "
-                          f"rebuild it with `sendsim summarise {folder}`")
+        raise ReportError(f"{folder}: no summary (summary/provenance.json is missing)", "", again)
+    try:
+        prov = json.loads(prov_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"{prov_path}: cannot be read as JSON ({exc})", "", again) from None
+    if not isinstance(prov, dict) or prov.get("results_format") != RESULTS_FORMAT:
+        raise ReportError(f"{summary}: written by sendsim {prov.get('sendsim_version', '?') if isinstance(prov, dict) else '?'} "
+                          "in another summary format", "", again)
+    if chunks_digest is not None and prov.get("chunks_digest") != chunks_digest:
+        raise ReportError(f"{summary}: was computed from other replications than the folder "
+                          "holds now", "", again)
+    listed = prov.get("tables")
+    if not isinstance(listed, list) or not listed:
+        raise ReportError(f"{summary}: lists no tables", "", again)
+    for t in listed:
+        check_name(str(t), "summary table", f"{prov_path}: tables")
+    missing = [t for t in listed if not (summary / t).is_file()]
+    if missing:
+        raise ReportError(f"{summary}: incomplete, missing {', '.join(missing)}", "", again)
     tables = {}
-    for name in prov["tables"]:
+    for name in listed:
         try:
             tables[name] = pd.read_csv(summary / name)
-        except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise ReportError(f"{summary / name}: cannot be read ({exc}); rebuild the summary "
-                              f"with `sendsim summarise {folder}`") from None
+        except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise ReportError(f"{summary / name}: cannot be read ({type(exc).__name__})", "",
+                              again) from None
     return tables, prov
 
 
-def read_results(folders, baseline: str | None = None, at: str = "2028-29") -> ReportInput:
+def read_results(folders, baseline: str | None = None, at: str | None = None) -> ReportInput:
     """One experiment folder's summary, or several folders combined (see module docstring)."""
     folders = [Path(f) for f in folders]
     if not folders:
         raise ReportError("give at least one results folder")
     manifests = [check_folder(f) for f in folders]
     if len(folders) == 1:
-        tables, prov = read_summary(folders[0])
+        tables, prov = read_summary(folders[0], manifests[0]["chunks_digest"])
         names = list(manifests[0]["scenarios"])
         chosen = baseline or prov.get("baseline") or names[0]
         if chosen not in names:
             raise ReportError(f"--baseline {chosen!r} is not a scenario of {folders[0]} "
                               f"({', '.join(names)})")
-        if chosen == prov.get("baseline") and at == prov.get("at"):
+        if chosen == prov.get("baseline") and at in (None, prov.get("at")):
+            at = prov.get("at")
             return ReportInput(tables=tables, manifest=manifests[0], folders=folders,
                                baseline=chosen, at=at, scenarios=_order(names, chosen),
                                table_source={t: f"{folders[0]}/summary/{t}" for t in tables})
@@ -124,7 +120,8 @@ def read_results(folders, baseline: str | None = None, at: str = "2028-29") -> R
     if chosen not in names:
         raise ReportError(f"--baseline {chosen!r} is not among the scenarios "
                           f"({', '.join(names)})")
-    from ..experiment_output import summary_tables
+    from ..experiment_output import resolve_at, summary_tables
+    at = resolve_at(result, at)
     try:
         tables = summary_tables(result, chosen, at)
     except ValueError as exc:
