@@ -235,16 +235,21 @@ def cmd_calibrate(args) -> int:
     from .calibration.calibrate import output_paths
     from .data.files import find_data_dir
     from .data.history import load_history
+    from .output import OutputLock, lock_path_for
     origin = origin_year(args.origin)
     output_paths(args.out, args.overwrite)      # refuse a bad --out before an expensive fit
     data_dir = find_data_dir(args.data)
     started = time.perf_counter()
-    history = load_history(args.la, data_dir)
-    if not args.quiet:
-        print(f"calibrating {history.la} on data published by January {origin} ...", flush=True)
-    cal = calibrate(history, origin, seed=args.seed, data_dir=data_dir,
-                    progress=None if args.quiet else (lambda text: print(f"  {text}", flush=True)))
-    written = write_calibration(cal, args.out, overwrite=args.overwrite)
+    with OutputLock(lock_path_for(args.out), args.out, "calibration"):
+        output_paths(args.out, args.overwrite)
+        history = load_history(args.la, data_dir)
+        if not args.quiet:
+            print(f"calibrating {history.la} on data published by January {origin} ...",
+                  flush=True)
+        cal = calibrate(history, origin, seed=args.seed, data_dir=data_dir,
+                        progress=None if args.quiet else (lambda text: print(f"  {text}",
+                                                                             flush=True)))
+        written = write_calibration(cal, args.out, overwrite=args.overwrite)
     s = cal.summary()
     print(f"{cal.la_name} at January {origin}: {s['abc_simulations']} ABC-SMC simulations, "
           f"window {s['window_years'][0]}-{s['window_years'][-1]}, prior from "

@@ -14,6 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sendsim.errors import OutputError
+
 COUNCILS = ["Isle of Wight", "Rutland"]
 ORIGIN = 2021
 HORIZON = 2
@@ -134,15 +136,17 @@ def test_a_completed_output_folder_has_every_file_and_a_manifest(full_run, share
 def test_backtest_refuses_an_existing_folder_without_touching_it(full_run, shared_data, tmp_path):
     from sendsim.backtest.run import BacktestError
     before = _listing(full_run.folder)
-    with pytest.raises(BacktestError, match="not empty"):
+    with pytest.raises(BacktestError, match="already holds a back-test"):
         _backtest(shared_data, out=full_run.folder)
     assert _listing(full_run.folder) == before
 
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "notes.txt").write_text("keep me\n", encoding="utf-8")
-    with pytest.raises(BacktestError, match="overwrite"):
-        _backtest(shared_data, out=mine)
+    for overwrite in (False, True):        # not sendsim's: refused, and --overwrite not offered
+        with pytest.raises(OutputError, match="not written by sendsim") as caught:
+            _backtest(shared_data, out=mine, overwrite=overwrite)
+        assert "--overwrite" not in str(caught.value)
     assert [p.name for p in mine.iterdir()] == ["notes.txt"]
     assert (mine / "notes.txt").read_text(encoding="utf-8") == "keep me\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]

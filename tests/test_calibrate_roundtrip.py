@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sendsim.errors import OutputError
+
 from sendsim.codes import SETTINGS
 
 COUNCIL = "Isle of Wight"
@@ -157,15 +159,31 @@ def test_write_calibration_refuses_to_overwrite_and_leaves_the_folder_as_it_was(
     assert _listing(lone) == before
     assert (lone / "iow.draws.csv").read_text(encoding="utf-8") == "mine\n"
 
-    # with overwrite the four are replaced whole and nothing temporary is left beside them
-    written = write_calibration(cal, lone / "iow.toml", overwrite=True)
-    assert sorted(p.name for p in lone.iterdir()) == sorted(p.name for p in written)
-    assert pd.read_csv(lone / "iow.draws.csv").shape == cal.draws.shape
+    # overwrite never replaces a file sendsim did not write
+    with pytest.raises(OutputError, match="not a calibration sendsim wrote"):
+        write_calibration(cal, lone / "iow.toml", overwrite=True)
+    assert _listing(lone) == before
+    assert (lone / "iow.draws.csv").read_text(encoding="utf-8") == "mine\n"
+
+    # nor one of sendsim's that someone has edited since
+    edited = tmp_path / "iow.council.toml"
+    edited.write_text(edited.read_text(encoding="utf-8") + "# my note\n", encoding="utf-8")
+    before = _listing(tmp_path)
+    with pytest.raises(OutputError, match="changed since sendsim wrote it"):
+        write_calibration(cal, out, overwrite=True)
+    assert _listing(tmp_path) == before and "# my note" in edited.read_text(encoding="utf-8")
+
+    # an unchanged calibration of sendsim's is replaced whole, nothing temporary left beside it
+    fresh = tmp_path / "fresh"
+    written = write_calibration(cal, fresh / "iow.toml")
+    written = write_calibration(cal, fresh / "iow.toml", overwrite=True)
+    assert sorted(p.name for p in fresh.iterdir()) == sorted(p.name for p in written)
+    assert pd.read_csv(fresh / "iow.draws.csv").shape == cal.draws.shape
 
 
 def test_write_calibration_wants_a_toml_name_and_writes_nothing_otherwise(cal, tmp_path):
     from sendsim.calibration import write_calibration
-    with pytest.raises(ValueError, match=r"\.toml"):
+    with pytest.raises(OutputError, match=r"\.toml"):
         write_calibration(cal, tmp_path / "iow.txt")
     assert list(tmp_path.iterdir()) == []
 

@@ -23,7 +23,6 @@ import hashlib
 import json
 import platform
 import shutil
-import tempfile
 import time
 import traceback
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -35,6 +34,9 @@ import pandas as pd
 
 from .. import __version__
 from ..data.history import MEASURES, PLACEMENT_GROUPS
+from ..errors import SendsimError
+from ..output import (MARKER, OutputLock, claim_folder, clear_folder, inside, lock_path_for, marker,
+                      move_into_place, staging_dir, sweep)
 from ..scenario import Scenario
 from .baselines import FORECAST_COLUMNS, baseline_forecasts, known_history, target_year
 from .scores import headline_markdown, score, summary, summary_by_measure
@@ -52,8 +54,16 @@ COUNCIL_CHARTS_UP_TO = 20
 DISCREPANCY_DRAWS = 50
 
 
-class BacktestError(ValueError):
+class BacktestError(SendsimError, ValueError):
     """A back-test that cannot start: bad arguments or an output folder in the way."""
+
+    def __init__(self, message: str, where: str = "", allowed: str = ""):
+        super().__init__(where, message, allowed)
+
+
+#: What a back-test folder holds besides sendsim's marker.
+CONTENTS = ("forecasts.csv", "scores_by_council.csv", "summary.csv", "summary_by_measure.csv",
+            "skipped.csv", "summary.md", "calibrations", "plots", "manifest.json")
 
 
 @dataclass
@@ -167,8 +177,20 @@ def backtest(councils: list, origin: int, horizon: int, reps: int, seed: int = 2
         raise BacktestError(f"--reps must be at least 2 for intervals (got {reps})")
     data_dir = find_data_dir(data_dir)
     folder = Path(out) if out is not None else None
-    if folder is not None and folder.exists() and any(folder.iterdir()) and not overwrite:
-        raise BacktestError(f"{folder} exists and is not empty; pass --overwrite to replace it")
+    if folder is None:
+        return _backtest(councils, origin, horizon, reps, seed, data_dir, None, overwrite,
+                         workers, executor, progress, abc_settings)
+    _claim(folder, overwrite)                                   # refused before any work
+    with OutputLock(lock_path_for(folder), folder, "back-test"):
+        sweep(folder.parent)           # staging folders of back-tests that were killed
+        return _backtest(councils, origin, horizon, reps, seed, data_dir, folder, overwrite,
+                         workers, executor, progress, abc_settings)
+
+
+def _backtest(councils, origin, horizon, reps, seed, data_dir, folder, overwrite, workers,
+              executor, progress, abc_settings) -> BacktestResult:
+    from ..data.history import load_history
+    from ..experiment import default_workers, run_experiment
     horizons = list(range(1, horizon + 1))
     abc_settings = abc_settings or {}
     timings: dict[str, float] = {}
@@ -264,14 +286,23 @@ def data_files(data_dir) -> list[dict]:
     return rows
 
 
+def _claim(folder: Path, overwrite: bool) -> str:
+    state = claim_folder(folder, "backtest", overwrite, CONTENTS)
+    if state == "resume":
+        raise BacktestError("already holds a back-test", f"--out {folder}", "choose another "
+                            "folder, or pass --overwrite to replace it")
+    return state
+
+
 def write_backtest(res: BacktestResult, cals: list, folder: Path, overwrite: bool,
                    manifest: dict, known: dict | None = None, actuals=None) -> Path:
-    """Write the back-test folder whole, or not at all (temporary folder, then rename)."""
+    """Write the back-test folder whole, or not at all (a staging folder, then a rename);
+    an existing folder is replaced only if it is a sendsim back-test (`claim_folder`)."""
     from .plots import plot_council, plot_coverage, plot_errors
     folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+    tmp = staging_dir(folder.parent)
     try:
+        (tmp / MARKER).write_text(json.dumps(marker("backtest"), indent=2), encoding="utf-8")
         res.forecasts.to_csv(tmp / "forecasts.csv", index=False)
         res.scored.to_csv(tmp / "scores_by_council.csv", index=False)
         res.summary.to_csv(tmp / "summary.csv", index=False)
@@ -283,7 +314,7 @@ def write_backtest(res: BacktestResult, cals: list, folder: Path, overwrite: boo
         cal_dir = tmp / "calibrations"
         cal_dir.mkdir()
         for c in cals:
-            (cal_dir / f"{c.la_code}.json").write_text(json.dumps(c.summary(), indent=1, default=str),
+            inside(cal_dir, f"{c.la_code}.json").write_text(json.dumps(c.summary(), indent=1, default=str),
                                                        encoding="utf-8")
         plots = tmp / "plots"
         plots.mkdir()
@@ -293,15 +324,14 @@ def write_backtest(res: BacktestResult, cals: list, folder: Path, overwrite: boo
             plot_coverage(res.summary, plots / "coverage.png")
         for code, series in (known or {}).items():
             plot_council(res.forecasts[res.forecasts["la_code"] == code], series, actuals,
-                         plots / f"council_{code}.png", la_code=code)
+                         inside(plots, f"council_{code}.png"), la_code=code)
         manifest = dict(manifest, skipped=len(res.skipped))
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-        if folder.exists():
-            if not overwrite:
-                raise BacktestError(f"{folder} appeared while the back-test ran; not replaced")
-            shutil.rmtree(folder)
-        tmp.rename(folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        if _claim(folder, overwrite) == "new" and folder.exists():
+            clear_folder(folder, ())            # an empty folder, or only sendsim's litter
+            folder.rmdir()
+        move_into_place(tmp, folder)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
     return folder

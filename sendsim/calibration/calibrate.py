@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
 import json
 import math
 import shutil
@@ -21,6 +22,9 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
+from ..errors import OutputError, UsageError
+from ..output import (MARKER, OutputExistsError, marker, move_into_place, read_marker, sweep,
+                      temp_name, writable_parent)
 from ..parameters import Parameters
 from . import fit as abc
 from .derive import Derivation, scaled_ceasing, with_starts
@@ -204,31 +208,67 @@ def _slug(name: str) -> str:
 
 
 def output_paths(out: str | Path, overwrite: bool = False) -> list[Path]:
-    """The four paths `write_calibration` writes; ValueError / FileExistsError before any work
-    if the name is not a .toml file or (without `overwrite`) any of them exists."""
+    """The four paths `write_calibration` writes: the scenario file `out`, and beside it
+    ``<stem>.council.toml``, ``<stem>.draws.csv`` and ``<stem>.calibration/``. Refused before
+    any work if `out` is not a .toml name in a writable place, or if any of them exists and is
+    not (with `overwrite`) a calibration sendsim wrote and nobody has changed since."""
     out = Path(out)
-    if out.suffix != ".toml":
-        raise ValueError(f"--out {out}: give a .toml file name (the scenario file to write)")
+    if out.suffix != ".toml" or len(out.name) <= 5:
+        raise OutputError(f"--out {out}", "is not a .toml file name",
+                          "give the scenario file to write, e.g. councils/iow_2023.toml")
+    if out.is_dir():
+        raise OutputError(f"--out {out}", "is a folder", "give a .toml file name")
+    writable_parent(out)
     stem = out.name[:-5]
     targets = [out, out.with_name(f"{stem}.council.toml"), out.with_name(f"{stem}.draws.csv"),
                out.with_name(f"{stem}.calibration")]
-    existing = [str(t) for t in targets if t.exists()]
+    existing = [t for t in targets if t.exists() or t.is_symlink()]
     if existing and not overwrite:
-        raise FileExistsError(f"would overwrite {', '.join(existing)}; pass --overwrite to replace")
+        raise OutputExistsError(f"--out {out}", f"{', '.join(str(t) for t in existing)} "
+                                "already exist(s)", "choose another name, or pass --overwrite "
+                                "to replace a calibration sendsim wrote")
+    if existing:
+        _check_owned(targets)
     return targets
+
+
+def _check_owned(targets: list[Path]) -> None:
+    """Every existing target is the file this calibration's marker recorded, unchanged."""
+    folder = targets[3]
+    found = read_marker(folder) if folder.is_dir() else None
+    if found is None or found["kind"] != "calibration":
+        raise OutputError(f"--out {targets[0]}", f"{folder} is not a calibration sendsim wrote, "
+                          "so its files will not be replaced", "choose another name")
+    recorded = found.get("files", {})
+    for t in targets[:3]:
+        if not (t.exists() or t.is_symlink()):
+            continue
+        if t.is_symlink() or not t.is_file() or t.name not in recorded or \
+                hashlib.sha256(t.read_bytes()).hexdigest() != recorded[t.name]:
+            raise OutputError(f"--out {targets[0]}", f"{t} has changed since sendsim wrote it "
+                              "(or sendsim did not write it), so it will not be replaced",
+                              "move it aside, or choose another name")
+    foreign = [p.name for p in folder.iterdir() if p.name not in (MARKER, "summary.json")
+               and not p.name.endswith(".png")]
+    if foreign:
+        raise OutputError(f"--out {targets[0]}", f"{folder} holds files sendsim did not write "
+                          f"({', '.join(sorted(foreign)[:5])})", "move them out, or choose "
+                          "another name")
 
 
 def write_calibration(cal: Calibration, out: str | Path, history=None, overwrite: bool = False) -> list[Path]:
     """Write `out` (the scenario file) and, beside it, ``<stem>.council.toml``,
-    ``<stem>.draws.csv`` and ``<stem>.calibration/`` (summary.json, posterior-predictive charts).
-    All or nothing: written in a temporary folder and moved into place; refuses to replace
-    existing files unless `overwrite`."""
+    ``<stem>.draws.csv`` and ``<stem>.calibration/`` (summary.json, posterior-predictive
+    charts, and the marker recording each file's SHA-256). Everything is made in the system's
+    temporary folder first; only finished files are moved beside `out`, each by a rename, the
+    scenario file last. Refuses to replace anything but an unchanged calibration of sendsim's."""
     out = Path(out)
     targets = output_paths(out, overwrite)
     stem = out.name[:-5]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{stem}.") as tmp:
-        tmp = Path(tmp)
+    root = Path(tempfile.gettempdir())
+    sweep(root)
+    tmp = Path(tempfile.mkdtemp(prefix=temp_name("calibration") + "-", dir=root))
+    try:
         header = (f"# {cal.la_name} parameters at January {cal.origin}, written by sendsim calibrate "
                   f"(sendsim {__version__}). Sources: council.sources. Contains public sector "
                   "information licensed under the Open Government Licence v3.0.\n")
@@ -241,10 +281,24 @@ def write_calibration(cal: Calibration, out: str | Path, history=None, overwrite
         (folder / "summary.json").write_text(json.dumps(cal.summary(), indent=2, default=str),
                                              encoding="utf-8")
         posterior_predictive_plots(cal, folder)
-        for t in targets:
-            if t.exists():
-                shutil.rmtree(t) if t.is_dir() else t.unlink()
-            (tmp / t.name).replace(t)
+        files = {t.name: hashlib.sha256((tmp / t.name).read_bytes()).hexdigest()
+                 for t in targets[:3]}
+        (folder / MARKER).write_text(json.dumps(marker("calibration", files=files), indent=2),
+                                     encoding="utf-8")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        for t in (targets[3], targets[2], targets[1], targets[0]):   # the scenario file last
+            near = t.with_name(temp_name() + "-" + t.name[:40])
+            try:
+                if (tmp / t.name).is_dir():
+                    shutil.copytree(tmp / t.name, near)
+                else:
+                    shutil.copy2(tmp / t.name, near)
+                move_into_place(near, t)
+            finally:
+                if near.exists():
+                    shutil.rmtree(near, ignore_errors=True) if near.is_dir() else near.unlink()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return targets
 
 
@@ -317,13 +371,13 @@ def origin_year(text: str | int) -> int:
         except ValueError:
             return _bad_origin(s)
     if d.month != 1:
-        raise ValueError(f"--origin {s}: origins are January census dates (YYYY-01): the "
+        raise UsageError("", f"--origin {s}: origins are January census dates (YYYY-01): the "
                          "caseload is published only for January")
     return d.year
 
 
 def _bad_origin(s: str) -> int:
-    raise ValueError(f"--origin {s!r}: expected YYYY-MM, e.g. 2021-01")
+    raise UsageError("", f"--origin {s!r}: expected YYYY-MM, e.g. 2021-01")
 
 
 del math
