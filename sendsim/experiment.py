@@ -578,7 +578,7 @@ def _chunk_done(folder: Path, scenario: str, first: int, n: int, digest: str) ->
 def _save_chunk(folder: Path, scenario: str, first: int, result: dict, digest: str) -> None:
     tables = {}
     for table, df in result["tables"].items():
-        path = inside(folder, _chunk_path(folder, scenario, table, first))
+        path = inside(folder, _chunk_path(Path(), scenario, table, first))
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(temp_name() + ".parquet")
         try:
@@ -588,7 +588,7 @@ def _save_chunk(folder: Path, scenario: str, first: int, result: dict, digest: s
         finally:
             tmp.unlink(missing_ok=True)
         tables[table] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-    prov = inside(folder, folder / "reps" / scenario / "provenance" / f"chunk-{first:07d}.json")
+    prov = inside(folder, Path("reps") / scenario / "provenance" / f"chunk-{first:07d}.json")
     prov.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(prov, json.dumps({"fingerprint": digest, "scenario": scenario, "first": first,
                                    "tables": tables, "replications": result["draws"]},

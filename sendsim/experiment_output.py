@@ -17,7 +17,7 @@ from . import __version__
 from .assumptions import COLUMNS as ASSUMPTION_COLUMNS
 from .experiment import RESULTS_FORMAT
 from .errors import UsageError
-from .output import LOCK, OutputLock, write_folder
+from .output import LOCK, OutputLock, sweep, write_folder
 from .plots import experiment_fans
 from .reports import format_summary, summary_table
 from .summaries import (by_financial_year, condition_probabilities, first_balance_year,
@@ -148,6 +148,7 @@ def write_summary(result, baseline: str | None = None, at: str | None = None) ->
                          f"allowed: {', '.join(names)}")
     folder = Path(result.folder)
     with OutputLock(folder / LOCK, folder, "experiment"):
+        sweep(folder, recursive=True, all_hosts_pids=True)     # we hold the lock: litter is old
         writers, text = summarise(result, baseline, at)
         write_folder(folder / "summary", writers, overwrite=True)
     return text

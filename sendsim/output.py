@@ -87,14 +87,15 @@ def safe_stem(stem: str) -> str:
     return name or "scenario"
 
 
-def inside(folder: str | Path, path: str | Path) -> Path:
-    """`path` resolved, if it lies inside `folder` (resolved, links followed); else OutputError."""
+def inside(folder: str | Path, part: str | Path) -> Path:
+    """`folder / part`, if it lies inside `folder` once both are resolved (links followed);
+    else OutputError. `part` is relative to `folder` (an absolute `part` is refused)."""
     root = Path(folder).resolve()
-    full = (root / path).resolve() if not Path(path).is_absolute() else Path(path).resolve()
-    if full != root and root not in full.parents:
-        raise OutputError(str(path), f"would be written outside {folder}",
+    full = (root / part).resolve()
+    if Path(part).is_absolute() or (full != root and root not in full.parents):
+        raise OutputError(str(part), f"would be written outside {folder}",
                           "every output stays inside the folder given to --out")
-    return full
+    return Path(folder) / part
 
 
 # -- the marker and ownership -------------------------------------------------------------------
