@@ -71,7 +71,7 @@ def _executor(args):
                              f"({type(exc).__name__})", "give the address of a running "
                              "scheduler, e.g. tcp://10.0.0.5:8786") from None
         return client.get_executor(), client.close
-    cluster = LocalCluster(n_workers=args.workers or None, threads_per_worker=1,
+    cluster = LocalCluster(n_workers=_workers(args) or None, threads_per_worker=1,
                            dashboard_address=None)
     client = Client(cluster)
 
@@ -219,13 +219,36 @@ def cmd_check(args) -> int:
     return 0
 
 
+#: The first line of a parameter file `sendsim params --out` writes: how it knows its own.
+PARAMS_HEADER = "# The built-in council's parameters, written by sendsim params"
+
+
 def cmd_params(args) -> int:
+    from .errors import OutputError
+    from .output import OutputExistsError, atomic_write, writable_parent
     p = _load(None)
-    if args.out:
-        p.save(args.out, overwrite=args.overwrite)
-        print(f"wrote the default council's parameters to {args.out}")
-    else:
-        sys.stdout.write(p.to_toml())
+    text = f"{PARAMS_HEADER} (sendsim {__version__}).\n" + p.to_toml()
+    if not args.out:
+        sys.stdout.write(text)
+        return 0
+    out = Path(args.out)
+    if out.is_dir():
+        raise OutputError(f"--out {out}", "is a folder", "give the name of a .toml file")
+    writable_parent(out)
+    if out.exists() or out.is_symlink():
+        if not args.overwrite:
+            raise OutputExistsError(f"--out {out}", "already exists", "choose another name, "
+                                    "or pass --overwrite to replace a file sendsim params wrote")
+        try:
+            first = out.read_text(encoding="utf-8").split("\n", 1)[0]
+        except (OSError, UnicodeDecodeError):
+            first = ""
+        if out.is_symlink() or not first.startswith(PARAMS_HEADER):
+            raise OutputError(f"--out {out}", "exists and was not written by sendsim params, so "
+                              "it will not be replaced", "choose another name")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(out, text)
+    print(f"wrote the default council's parameters to {out}")
     return 0
 
 

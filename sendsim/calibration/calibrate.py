@@ -267,6 +267,7 @@ def write_calibration(cal: Calibration, out: str | Path, history=None, overwrite
     stem = out.name[:-5]
     root = Path(tempfile.gettempdir())
     sweep(root)
+    sweep(out.parent)          # files a killed calibration left half-moved beside its output
     tmp = Path(tempfile.mkdtemp(prefix=temp_name("calibration") + "-", dir=root))
     try:
         header = (f"# {cal.la_name} parameters at January {cal.origin}, written by sendsim calibrate "
