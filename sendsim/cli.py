@@ -541,11 +541,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except SendsimError as exc:
-        if args.command == "check" and isinstance(exc, ParameterError) and len(exc.problems) > 1:
+        if args.command == "check" and isinstance(exc, ParameterError):
             for line in exc.lines():                  # check's job: every problem, one a line
-                print(line)
-            print(f"sendsim: {exc.source}: {len(exc.problems)} problems (listed above); fix "
-                  "them and check again", file=sys.stderr)
+                print(f"sendsim: {line}", file=sys.stderr)
         else:
             print(f"sendsim: {exc.line()}", file=sys.stderr)
         return EXIT_REFUSED

@@ -167,8 +167,10 @@ def run_experiment(scenarios: list[Scenario] | Scenario, reps: int, seed: int,
     end = RunSpec(years).end_date(scenarios[0].parameters.council.start_date)
     problems = [f"{s.path or s.name}: {p}" for s in scenarios for p in s.problems(end)]
     if problems:
+        more = len(problems) - 1
         raise ExperimentError(problems[0], "", f"the scenarios cannot run over {years:g} years"
-                              + (f" ({len(problems) - 1} more problems)" if len(problems) > 1 else ""))
+                              + (f" (and {more} more problem{'s' if more > 1 else ''}: sendsim "
+                                 f"check FILE --years {years:g} lists each file's)" if more else ""))
     if len(starts) > 1:
         raise ExperimentError("scenarios compared must start on the same date", "scenarios",
                               f"got {', '.join(sorted(str(d) for d in starts))}")

@@ -158,11 +158,11 @@ opens = 2023-09-01
     assert "backwards" in err and "low <= mode <= high" in err
     assert "1 more problem" in err and f"sendsim check {bad}" in err
     assert not out.exists()
-    assert main(["check", str(bad)]) == 2               # check lists every problem
-    captured = capsys.readouterr()
-    assert "backwards" in captured.out and "low <= mode <= high" in captured.out
-    assert "closure" in captured.out and "capacity cannot be negative" in captured.out
-    assert len(captured.err.strip().splitlines()) == 1, captured.err
+    assert main(["check", str(bad)]) == 2               # check lists every problem, one a line
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 2 and all(line.startswith(f"sendsim: {bad}: ") for line in lines)
+    assert "backwards" in lines[0] and "low <= mode <= high" in lines[0]
+    assert "closure" in lines[1] and "capacity cannot be negative" in lines[1]
 
 
 def test_bad_parameter_file_names_key_and_writes_nothing(tmp_path, capsys):

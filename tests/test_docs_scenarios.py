@@ -303,7 +303,9 @@ def failing_files() -> dict[str, list[str]]:
     out = {}
     for args, output in transcripts():
         if args[0] == "check" and output.startswith("sendsim: "):
-            out[args[1]] = [line[4:] for line in output.splitlines() if line.startswith("  - ")]
+            prefix = f"sendsim: {args[1]}: "
+            out[args[1]] = [line[len(prefix):] for line in output.splitlines()
+                            if line.startswith(prefix)]
     return out
 
 
@@ -484,7 +486,7 @@ def test_resume_and_refusal_as_described(python_how_to):
     _, _, printed = python_how_to
     assert "0 chunks run the second time" in printed
     [shown] = [body.strip() for _, body in blocks("text") if "will not be appended to" in body]
-    folder = re.match(r"sendsim: (\S+) holds", shown).group(1)
+    folder = re.match(r"sendsim: (\S+): holds", shown).group(1)
     expected = shown.replace(folder, "results/python_try").removeprefix("sendsim: ")
     assert expected in printed
 

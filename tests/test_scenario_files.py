@@ -42,7 +42,8 @@ def problems_of(path: Path) -> str:
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
     assert str(path) in str(err.value)
-    return str(err.value)
+    assert all(line.startswith(f"{path}: ") for line in err.value.lines())
+    return "\n".join(err.value.lines())
 
 
 def test_the_shipped_scenarios_load_and_inherit():
@@ -152,8 +153,10 @@ def test_extends_cycles_and_missing_files_are_named(tmp_path):
 def test_check_names_dates_outside_the_run(capsys):
     plan = EXPERIMENTS / "wiltshire_safety_valve_2025.toml"
     assert main(["check", str(plan), "--years", "3"]) == 2
-    err = capsys.readouterr().err
-    assert "Further special school places, September 2028" in err and "outside the simulated horizon" in err
+    lines = capsys.readouterr().err.strip().splitlines()    # every problem, one a line
+    assert len(lines) == 2 and all(line.startswith(f"sendsim: {plan}: ") for line in lines)
+    assert any("Further special school places, September 2028" in line and
+               "outside the simulated horizon" in line for line in lines)
     assert main(["check", str(plan)]) == 0
 
 
@@ -163,5 +166,6 @@ def test_overwrite_never_deletes_a_folder_that_is_not_an_experiment(tmp_path, ca
     (folder / "thesis.docx").write_text("years of work")
     path = write(tmp_path, "s.toml", HEAD.format(name="s"))
     assert main(["run", str(path), "--reps", "1", "--out", str(folder), "--overwrite", "--quiet"]) == 2
-    assert "not a sendsim experiment folder" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "not written by sendsim" in err and "--overwrite" not in err
     assert (folder / "thesis.docx").read_text() == "years of work"
