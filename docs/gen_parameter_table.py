@@ -3,7 +3,8 @@
 The keys and their meanings come from `sendsim.parameters.describe()`; the default values from
 the built-in council (`sendsim.councils.default_parameters()`, i.e.
 `sendsim/councils/wiltshire.toml`); the sources from that file's `council.sources` list.
-Nothing in the table is typed by hand, so it is refreshed deliberately:
+the allowed range of each number from its field (`sendsim.parameters.allowed`, the range every
+file and scenario value is checked against). Nothing in the table is typed by hand, so it is refreshed deliberately:
 
     python docs/gen_parameter_table.py          # rewrite the table in docs/model.md
     python docs/gen_parameter_table.py --check  # exit 1 if the table is out of date
@@ -190,15 +191,16 @@ def _params(params):
     return params
 
 
-def rows(params=None) -> list[tuple[str, str, str, str]]:
-    """(key, meaning, default, source) for every parameter, in describe() order."""
-    from sendsim.parameters import describe
+def rows(params=None) -> list[tuple[str, str, str, str, str]]:
+    """(key, meaning, default, allowed, source) for every parameter, in describe() order;
+    allowed is the field's range as `sendsim.parameters.allowed` states it ('' if not a number)."""
+    from sendsim.parameters import allowed, describe
     params = _params(params)
     sources = list(params.council.sources)
     out = []
     for key, kind, doc in describe():
         meaning = f"{doc} ({_TYPE_WORDS.get(kind, kind)})" if doc else _TYPE_WORDS.get(kind, kind)
-        out.append((key, meaning, render_default(params, key, kind),
+        out.append((key, meaning, render_default(params, key, kind), allowed(key) or "-",
                     _source_cell(source_numbers(key, sources), sources)))
     return out
 
@@ -206,10 +208,11 @@ def rows(params=None) -> list[tuple[str, str, str, str]]:
 def table(params=None) -> str:
     """The markdown between the markers (without the markers): the table, then the sources."""
     params = _params(params)
-    lines = ["| key | meaning (type) | default (built-in council) | source |",
-             "|---|---|---|---|"]
-    for key, meaning, default, source in rows(params):
-        lines.append(f"| `{key}` | {_cell(meaning)} | {_cell(default)} | {_cell(source)} |")
+    lines = ["| key | meaning (type) | default (built-in council) | allowed | source |",
+             "|---|---|---|---|---|"]
+    for key, meaning, default, allowed, source in rows(params):
+        lines.append(f"| `{key}` | {_cell(meaning)} | {_cell(default)} | {_cell(allowed)} "
+                     f"| {_cell(source)} |")
     lines += ["", f"Sources of the built-in council's values (`council.sources` in `{COUNCIL_FILE}`):",
               ""]
     for n, source in enumerate(params.council.sources, start=1):

@@ -12,7 +12,9 @@ stream, so the baseline's streams see exactly the same draws in both arms of a c
 from __future__ import annotations
 
 import datetime as dt
+import math
 
+from .parameters import ParameterError
 from .scenario import Intervention
 
 
@@ -20,6 +22,13 @@ class Levers:
     """The effects of a scenario's interventions on one replication, month by month."""
 
     def __init__(self, interventions: tuple[Intervention, ...], effects: dict[str, float]):
+        # A scenario built in Python may skip Scenario.problems(); an infinite or NaN effect
+        # would then spread through every rate it touches, so it stops here instead.
+        bad = [name for name, e in effects.items() if not math.isfinite(e)]
+        if bad:
+            raise ParameterError([f"interventions ({name!r}).effect: {effects[name]} is not a "
+                                  "finite number (Scenario.problems() lists what is wrong)"
+                                  for name in bad])
         self.interventions = interventions
         self.effects = effects                       # name -> effect drawn for this replication
         self.strength: dict[str, float] = {}         # name -> ramp share in force this month

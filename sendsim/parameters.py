@@ -64,16 +64,92 @@ class FrozenMap(dict):
 
 # Constraint helpers used in field metadata -------------------------------------------------
 
-def _f(default=dataclasses.MISSING, *, doc: str, kind: str | None = None, default_factory=None):
-    """A field with a docstring and a constraint kind.
+#: "No limit" for a field that documents it (`no_limit=True`): infinity, written as 1e300
+#: (`_unbuild_value`) so the TOML file stays readable by hand.
+NO_LIMIT = 1e300
 
-    kinds: "prob" in [0, 1]; "nonneg" >= 0; "pos" > 0; "probmap" values in [0,1];
-    "dist" values in [0,1] summing to 1; "nonnegmap" values >= 0; "nonnegseq" items >= 0.
+# Ranges by unit: generous enough for the largest English council (Kent: some 20,000 plans,
+# a High Needs Block of about 300m GBP), small enough that a slip of the keyboard is caught.
+PROB = (0.0, 1.0)
+GBP = (-1e10, 1e10)                 # money: income, spend, transfers, balances
+GBP_NONNEG = (0.0, 1e10)
+UNIT_COST = (0.0, 2e6)              # one child's place for a year
+CHILDREN = (0.0, 1e6)               # counts of children or residents
+PLACES = (0.0, 1e5)
+PER_MONTH = (0.0, 1e5)              # capacities: advices, reviews a month
+WEEKS = (0.0, 520.0)
+MONTHS = (0.0, 520.0)
+GROWTH = (-0.9, 2.0)                # growth of request rates a year
+RATE_PER_1000 = (0.0, 1000.0)
+
+#: The range of a kind whose values have one natural range (fields may still narrow it).
+_KIND_BOUNDS = {
+    "prob": PROB, "probseq": PROB, "probmap": PROB, "capprobmap": PROB, "probnested": PROB,
+    "dist": PROB, "distmap": PROB, "distnested": PROB,
+    "costmap": UNIT_COST, "countmap": CHILDREN, "placesmap": PLACES, "popmap": CHILDREN,
+    "nonnegmap": GBP_NONNEG, "nonnegseq": RATE_PER_1000,
+}
+
+
+def _f(default=dataclasses.MISSING, *, doc: str, kind: str | None = None, default_factory=None,
+       bounds: tuple[float, float] | None = None, no_limit: bool = False):
+    """A field with a docstring, a constraint kind and, for numbers, the range allowed.
+
+    kinds: "prob" in [0, 1]; "nonneg" >= 0; "pos" > 0; "number" any number in `bounds`;
+    "probmap" values in [0,1]; "dist" values in [0,1] summing to 1; "nonnegmap" values >= 0;
+    "nonnegseq" items >= 0. Every kind has a finite range (`bounds`, or the kind's default in
+    `_KIND_BOUNDS`): each number in the field must lie in it. `no_limit`: infinity (1e300 in a
+    file) is accepted too, meaning "no limit".
     """
     meta = {"doc": doc, "kind": kind}
+    if kind is not None:
+        low, high = bounds if bounds is not None else _KIND_BOUNDS[kind]
+        assert math.isfinite(low) and math.isfinite(high) and low <= high, (low, high)
+        meta.update(low=low, high=high, no_limit=no_limit)
     if default_factory is not None:
         return field(default_factory=default_factory, metadata=meta)
     return field(default=default, metadata=meta)
+
+
+def _bound(x: float) -> str:
+    """A range's end as the messages and the docs show it: 100000, 0.5, 1e10."""
+    if float(x).is_integer():
+        return str(int(x)) if abs(x) < 1e7 else f"{x:g}".replace("e+", "e")
+    return repr(float(x))
+
+
+def allowed_text(low: float, high: float, no_limit: bool = False) -> str:
+    """'0 to 520'; with `no_limit`, '0 to 1e10, or inf (1e300) for no limit'."""
+    return f"{_bound(low)} to {_bound(high)}" + (", or inf (1e300) for no limit" if no_limit else "")
+
+
+def _shown_number(x) -> str:
+    """A number as written, short: -1.0, 1e+12, inf, nan."""
+    if isinstance(x, int):
+        return str(x) if abs(x) < 10**15 else "a whole number of more than 15 digits"
+    r = repr(x)
+    return r if len(r) <= 12 or "e" in r or not math.isfinite(x) else f"{x:.12g}"
+
+
+def number_problem(x, low: float, high: float, no_limit: bool = False) -> str | None:
+    """What is wrong with `x` as a number in [low, high] (None if nothing): not a number,
+    not finite, or out of range, with what is allowed."""
+    allowed = allowed_text(low, high, no_limit)
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return f"expected a number, got {_show(x)} (allowed: {allowed})"
+    if no_limit and x in (math.inf, NO_LIMIT):
+        return None
+    if isinstance(x, float) and not math.isfinite(x):
+        return f"{_shown_number(x)} is not a finite number (allowed: {allowed})"
+    if low <= x <= high:
+        return None
+    if (low, high) == PROB:
+        what = "is not a probability"
+    elif x < 0 <= low:
+        what = "is negative"
+    else:
+        what = "is out of range"
+    return f"{_shown_number(x)} {what} (allowed: {allowed})"
 
 
 # Parameter groups ----------------------------------------------------------------------------
@@ -111,7 +187,8 @@ class TrendChange:
     """A new central growth rate of request rates from a date (a council's planning assumption)."""
 
     date: dt.date = _f(doc="From this date.")
-    per_year: float = _f(doc="Central growth per year from this date (0.045 = +4.5%/yr).")
+    per_year: float = _f(kind="number", bounds=GROWTH,
+                         doc="Central growth per year from this date (0.045 = +4.5%/yr).")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -121,9 +198,10 @@ class Requests:
     rate_per_1000_by_age: tuple[float, ...] = _f(
         doc="Requests a year per 1,000 residents of each age 0..25 (26 values), at trend_base_date.",
         kind="nonnegseq")
-    trend_per_year: float = _f(doc="Central growth of request rates per year (0.05 = +5%/yr).")
+    trend_per_year: float = _f(kind="number", bounds=GROWTH,
+                               doc="Central growth of request rates per year (0.05 = +5%/yr).")
     trend_sd_per_year: float = _f(
-        default=0.0, kind="nonneg",
+        default=0.0, kind="nonneg", bounds=(0.0, 1.0),
         doc="Standard deviation of the trend across replications (structural uncertainty).")
     trend_base_date: dt.date = _f(doc="Date at which rate_per_1000_by_age applies.")
     trend_changes: tuple[TrendChange, ...] = _f(
@@ -143,14 +221,17 @@ class DecideToAssess:
     """The 6-week decision whether to carry out an EHCNA."""
 
     no_to_assess: float = _f(kind="prob", doc="Probability a request is refused.")
-    decision_weeks_min: float = _f(kind="nonneg", doc="Fastest decision, weeks after request.")
-    decision_weeks_mode: float = _f(kind="nonneg", doc="Most common decision time, weeks.")
-    decision_weeks_max: float = _f(kind="nonneg", doc="Slowest decision, weeks.")
+    decision_weeks_min: float = _f(kind="nonneg", bounds=WEEKS,
+                                   doc="Fastest decision, weeks after request.")
+    decision_weeks_mode: float = _f(kind="nonneg", bounds=WEEKS,
+                                    doc="Most common decision time, weeks.")
+    decision_weeks_max: float = _f(kind="nonneg", bounds=WEEKS, doc="Slowest decision, weeks.")
     refused_request_again: float = _f(
         default=0.0, kind="prob",
         doc="Probability a refused child is requested for again later (appeal or new request).")
     request_again_after_months: float = _f(
-        default=6.0, kind="pos", doc="Mean months before a refused child's next request.")
+        default=6.0, kind="pos", bounds=(0.1, MONTHS[1]),
+        doc="Mean months before a refused child's next request.")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -158,32 +239,35 @@ class CapacityChange:
     """A step change in a team's throughput from a date (e.g. agency EPs bought for a year)."""
 
     date: dt.date = _f(doc="From this date.")
-    per_month: float = _f(kind="nonneg", doc="Throughput from this date, per month.")
+    per_month: float = _f(kind="nonneg", bounds=PER_MONTH,
+                          doc="Throughput from this date, per month.")
 
 
 @dataclass(frozen=True, kw_only=True)
 class Assessment:
     """EHC needs assessment: EP advice (queued on EP capacity), other advice, drafting."""
 
-    ep_advices_per_month: float = _f(kind="nonneg",
+    ep_advices_per_month: float = _f(kind="nonneg", bounds=PER_MONTH,
                                      doc="EP advices the service completes a month at the start.")
     ep_capacity_changes: tuple[CapacityChange, ...] = _f(
         default=(), doc="Dated changes to EP advices per month (agency EPs, vacancies).")
-    ep_advice_weeks: float = _f(kind="pos", doc="Weeks an EP takes over one advice once started.")
-    drafting_weeks_min: float = _f(kind="nonneg",
+    ep_advice_weeks: float = _f(kind="pos", bounds=(0.1, WEEKS[1]),
+                                doc="Weeks an EP takes over one advice once started.")
+    drafting_weeks_min: float = _f(kind="nonneg", bounds=WEEKS,
                                    doc="Fastest time from EP advice to the decision to issue, weeks.")
-    drafting_weeks_mode: float = _f(kind="nonneg", doc="Most common drafting time, weeks.")
-    drafting_weeks_max: float = _f(kind="nonneg", doc="Slowest drafting time, weeks.")
+    drafting_weeks_mode: float = _f(kind="nonneg", bounds=WEEKS,
+                                    doc="Most common drafting time, weeks.")
+    drafting_weeks_max: float = _f(kind="nonneg", bounds=WEEKS, doc="Slowest drafting time, weeks.")
     no_to_issue: float = _f(kind="prob", doc="Probability an assessment ends without a plan.")
     ep_priority_share: float = _f(
         default=0.0, kind="prob",
         doc="Share of assessments whose EP advice is taken ahead of the queue (fast-tracked); "
             "the rest wait first come, first served.")
     in_progress_at_start: int = _f(
-        default=0, kind="nonneg",
+        default=0, kind="nonneg", bounds=CHILDREN,
         doc="Assessments already agreed and waiting for or in EP advice at the start date.")
     oldest_in_progress_weeks: float = _f(
-        default=20.0, kind="nonneg",
+        default=20.0, kind="nonneg", bounds=WEEKS,
         doc="Age of the oldest assessment in progress at the start (requests spread evenly).")
 
 
@@ -193,7 +277,8 @@ class PlaceChange:
 
     date: dt.date = _f(doc="When the places open or close.")
     setting: str = _f(doc="One of the capacity settings.")
-    places: int = _f(doc="Places added (negative: removed as they fall vacant).")
+    places: int = _f(kind="number", bounds=(-PLACES[1], PLACES[1]),
+                     doc="Places added (negative: removed as they fall vacant).")
     label: str = _f(default="", doc="Project name, e.g. '120-place special school, south'.")
 
 
@@ -217,9 +302,12 @@ class Placement:
 class Reviews:
     """Annual reviews, completed by SEN caseworkers in weekly batches, oldest first."""
 
-    interval_months: float = _f(kind="pos", doc="Months between reviews (statutory 12).")
-    under5_interval_months: float = _f(kind="pos", doc="Months between reviews for under-5s (6).")
-    reviews_per_month: float = _f(kind="nonneg", doc="Reviews the casework team completes a month.")
+    interval_months: float = _f(kind="pos", bounds=(1.0, MONTHS[1]),
+                                doc="Months between reviews (statutory 12).")
+    under5_interval_months: float = _f(kind="pos", bounds=(1.0, MONTHS[1]),
+                                       doc="Months between reviews for under-5s (6).")
+    reviews_per_month: float = _f(kind="nonneg", bounds=PER_MONTH,
+                                  doc="Reviews the casework team completes a month.")
     reviews_capacity_changes: tuple[CapacityChange, ...] = _f(
         default=(), doc="Dated changes to reviews per month.")
     capacity_follows_caseload: float = _f(
@@ -260,7 +348,7 @@ class Ceasing:
     """Ceasing that happens whenever life does (not tied to a review)."""
 
     rate_per_year: FrozenMap = _f(
-        kind="nonnegnested",
+        kind="nonnegnested", bounds=(0.0, 1.0),
         doc="Reason (transfer, moved_outside_eng, deceased) -> age band -> plans ceased a year "
             "per plan held.")
 
@@ -269,7 +357,7 @@ class Ceasing:
 class TransfersIn:
     """Plans arriving from other LAs."""
 
-    per_month: float = _f(kind="nonneg", doc="Plans transferred in a month.")
+    per_month: float = _f(kind="nonneg", bounds=(0.0, 1e4), doc="Plans transferred in a month.")
     age_mix: FrozenMap = _f(kind="dist", doc="Age band -> share of transfers in.")
 
 
@@ -278,10 +366,11 @@ class SafetyValvePayment:
     """A DfE Safety Valve instalment, paid only if the deficit is on track."""
 
     date: dt.date = _f(doc="Payment date.")
-    amount_gbp: float = _f(kind="nonneg", doc="Instalment, GBP.")
+    amount_gbp: float = _f(kind="nonneg", bounds=GBP_NONNEG, doc="Instalment, GBP.")
     max_cumulative_deficit_gbp: float = _f(
-        default=math.inf, kind="nonneg",
-        doc="Paid only if the cumulative deficit at the last 31 March was not above this.")
+        default=math.inf, kind="nonneg", bounds=GBP_NONNEG, no_limit=True,
+        doc="Paid only if the cumulative deficit at the last 31 March was not above this "
+            "(infinity, written 1e300: no limit, the default).")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -291,7 +380,7 @@ class Finance:
     unit_cost_gbp_per_year: FrozenMap = _f(
         kind="costmap", doc="Setting -> HNB cost of one child's place for a year, at price_base_fy.")
     price_base_fy: str = _f(doc="Financial year the unit costs are priced in, e.g. '2023-24'.")
-    inflation_per_year: float = _f(kind="nonneg",
+    inflation_per_year: float = _f(kind="number", bounds=(-0.2, 0.5),
                                    doc="Uplift of unit costs and fixed lines each April.")
     fixed_spend_gbp_per_year: FrozenMap = _f(
         kind="nonnegmap",
@@ -299,18 +388,21 @@ class Finance:
             "at price_base_fy.")
     hnb_income_gbp: FrozenMap = _f(
         kind="nonnegmap", doc="Financial year -> HNB allocation after deductions, GBP.")
-    hnb_growth_per_year: float = _f(doc="Growth of the HNB allocation after the last year given.")
+    hnb_growth_per_year: float = _f(kind="number", bounds=(-0.5, 1.0),
+                                    doc="Growth of the HNB allocation after the last year given.")
     schools_block_transfer_gbp: FrozenMap = _f(
         default_factory=lambda: FrozenMap(), kind="nonnegmap",
         doc="Financial year -> transfer from the schools block, GBP.")
     schools_block_transfer_after_gbp: float = _f(
-        default=0.0, kind="nonneg", doc="Transfer each year after the last year given, GBP.")
+        default=0.0, kind="nonneg", bounds=GBP_NONNEG,
+        doc="Transfer each year after the last year given, GBP.")
     la_contribution_gbp: FrozenMap = _f(
         default_factory=lambda: FrozenMap(), kind="nonnegmap",
         doc="Financial year -> council contribution to the DSG deficit, GBP.")
     safety_valve_payments: tuple[SafetyValvePayment, ...] = _f(default=(),
                                                                doc="DfE instalments.")
     opening_cumulative_balance_gbp: float = _f(
+        kind="number", bounds=GBP,
         doc="Cumulative DSG balance at 31 March before the first simulated financial year "
             "(negative = deficit).")
     statutory_override_end: dt.date = _f(
@@ -333,9 +425,9 @@ class UncertainParameter:
 
     key: str = _f(doc="Dotted path of a numeric parameter, e.g. 'assessment.in_progress_at_start' "
                       "or 'assessment.ep_capacity_changes[0].per_month'.")
-    low: float = _f(doc="Lowest value.")
-    mode: float = _f(doc="Most likely value.")
-    high: float = _f(doc="Highest value.")
+    low: float = _f(kind="number", bounds=GBP, doc="Lowest value (within the key's own range).")
+    mode: float = _f(kind="number", bounds=GBP, doc="Most likely value.")
+    high: float = _f(kind="number", bounds=GBP, doc="Highest value.")
     source: str = _f(default="", doc="Why this range.")
 
 
@@ -396,7 +488,9 @@ class Parameters:
         data = self.to_dict()
         for dotted, value in changes.items():
             node, leaf = _locate(data, dotted)
-            node[leaf] = _unbuild_value(value)
+            # infinity stays infinity here (1e300 is only how files hold it), so a non-finite
+            # value is refused as itself and a "no limit" field still takes math.inf
+            node[leaf] = value if isinstance(value, float) else _unbuild_value(value)
         return Parameters.from_dict(data)
 
     def value_at(self, dotted: str):
@@ -417,17 +511,45 @@ def dotted_items(data: dict, prefix: str = "") -> dict:
     return out
 
 
-def read_toml(path: str | Path, error: type[ParameterError] = ParameterError) -> tuple[dict, str]:
-    """(data, text) of a TOML file; `error` naming the file if it cannot be read or parsed."""
+def read_text_file(path: str | Path, error: type[ParameterError] = ParameterError,
+                   what: str = "TOML") -> str:
+    """The text of a UTF-8 file; `error` naming the file if it cannot be read, is empty, is
+    binary, is not UTF-8, or starts with a byte-order mark (refused rather than stripped: TOML
+    and the draws' CSV header do not allow one, and a file is read the same way everywhere)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise error([f"cannot read the file: {exc.strerror}"], str(path)) from None
+    fix = f"save it as plain UTF-8 {what} text"
+    if not raw.strip():
+        raise error([f"the file is empty (expected {what} text)"], str(path))
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise error([f"the file starts with a UTF-8 byte-order mark (BOM); {fix}, without the "
+                     "BOM (in Excel: 'CSV' rather than 'CSV UTF-8'; in an editor: 'UTF-8', "
+                     "not 'UTF-8 with BOM')"], str(path))
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise error([f"the file is UTF-16 text; {fix}"], str(path))
+    if b"\x00" in raw:
+        raise error([f"the file is binary, not {what} text; {fix}"], str(path))
     try:
-        return tomllib.loads(text), text
-    except tomllib.TOMLDecodeError as exc:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise error([f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} at position "
+                     f"{exc.start}); {fix}"], str(path)) from None
+
+
+def read_toml(path: str | Path, error: type[ParameterError] = ParameterError) -> tuple[dict, str]:
+    """(data, text) of a TOML file; `error` naming the file if it cannot be read or parsed, or
+    holds nothing."""
+    text = read_text_file(path, error)
+    try:
+        data = tomllib.loads(text)
+    except ValueError as exc:    # TOMLDecodeError, or an integer of thousands of digits
         raise error([f"not valid TOML: {exc}"], str(path)) from None
+    if not data:
+        raise error(["the file holds no TOML keys (only comments or blank lines)"], str(path))
+    return data, text
 
 
 def _locate(data: dict, dotted: str):
@@ -510,11 +632,8 @@ def _build(tp, value, key: str, problems: list[str]):
                 tp is dt.date and isinstance(value, dt.datetime)):
             problems.append(f"{label}: expected {_TYPE_NAMES[tp]}, got {_show(value)}")
             return None
-        if tp is float:
-            value = float(value)
-            if math.isnan(value):
-                problems.append(f"{label}: expected a number, got NaN")
-                return None
+        if tp is float:   # NaN, infinity and the range are checked with the field (validate)
+            value = _as_float(value)
         return value
     raise TypeError(f"unsupported parameter type {tp!r} at {label}")  # pragma: no cover
 
@@ -529,13 +648,21 @@ def _freeze(value: dict, label: str, problems: list[str]):
                 problems.append(f"{label}.{k}: expected a list of numbers")
                 out[k] = ()
             else:
-                out[k] = tuple(float(x) for x in v)
+                out[k] = tuple(_as_float(x) for x in v)
         elif isinstance(v, (int, float)) and not isinstance(v, bool):
-            out[k] = float(v)
+            out[k] = _as_float(v)
         else:
             problems.append(f"{label}.{k}: expected a number, got {_show(v)}")
             out[k] = 0.0
     return FrozenMap(out)
+
+
+def _as_float(x) -> float:
+    """float(x); a whole number too large for a float is infinite (and refused as such)."""
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf
 
 
 def _unbuild(obj) -> dict:
@@ -562,7 +689,11 @@ def _join(key: str, name: str) -> str:
 
 
 def _show(v) -> str:
-    r = repr(v)
+    if isinstance(v, dict):
+        return "a table"
+    if isinstance(v, (list, tuple)):
+        return "a list"
+    r = repr(v) if not isinstance(v, int) or abs(v) < 10**40 else "(a very long whole number)"
     return f"{type(v).__name__} {r[:40]}"
 
 
@@ -571,48 +702,39 @@ def _show(v) -> str:
 def validate(p: Parameters) -> list[str]:
     """Every problem with a fully typed `Parameters`, as messages naming the key."""
     problems: list[str] = []
-    _check_kinds(p, "", problems)
-    _check_semantics(p, problems)
+    unsound: list[str] = []
+    _check_kinds(p, "", problems, unsound)
+    if not unsound:   # comparing NaN, infinity or a table as numbers would say nothing true
+        _check_semantics(p, problems)
     return problems
 
 
-def _check_kinds(obj, key: str, problems: list[str]) -> None:
+def _check_kinds(obj, key: str, problems: list[str], unsound: list[str]) -> None:
     for f in dataclasses.fields(obj):
         v = getattr(obj, f.name)
         k = _join(key, f.name)
         kind = f.metadata.get("kind")
         if dataclasses.is_dataclass(v):
-            _check_kinds(v, k, problems)
+            _check_kinds(v, k, problems, unsound)
             continue
         if isinstance(v, tuple) and v and dataclasses.is_dataclass(v[0]):
             for i, item in enumerate(v):
-                _check_kinds(item, f"{k}[{i}]", problems)
+                _check_kinds(item, f"{k}[{i}]", problems, unsound)
             continue
         if kind is None:
             continue
-        _check_kind(kind, v, k, problems)
+        _check_kind(kind, f.metadata, v, k, problems, unsound)
 
 
-def _prob(x, k, problems):
-    if not (0.0 <= x <= 1.0):
-        problems.append(f"{k}: {x} is not a probability (allowed: 0 to 1)")
-
-
-def _nonneg(x, k, problems):
-    if x < 0:
-        problems.append(f"{k}: {x} is negative (allowed: 0 or more)")
-
-
-def _dist(m, k, problems, allowed: tuple[str, ...]):
+def _dist(m, k, problems, allowed: tuple[str, ...], num) -> None:
+    ok = True
     for name, x in m.items():
         if name not in allowed:
             problems.append(f"{k}.{name}: unknown name (allowed: {', '.join(allowed)})")
-        elif not isinstance(x, float):
-            problems.append(f"{k}.{name}: expected a number")
         else:
-            _prob(x, f"{k}.{name}", problems)
+            ok = num(x, f"{k}.{name}") and ok
     total = sum(x for x in m.values() if isinstance(x, float))
-    if m and abs(total - 1.0) > 1e-6:
+    if ok and m and abs(total - 1.0) > 1e-6:
         problems.append(f"{k}: shares sum to {total:.6f} (allowed: they must sum to 1)")
 
 
@@ -623,28 +745,27 @@ def _is_capacity_setting(name: str, k: str, problems: list[str]) -> bool:
     return False
 
 
-def _check_kind(kind: str, v, k: str, problems: list[str]) -> None:
-    if kind == "prob":
-        _prob(v, k, problems)
-    elif kind == "nonneg":
-        _nonneg(v, k, problems)
-    elif kind == "pos":
-        if v <= 0:
-            problems.append(f"{k}: {v} must be greater than 0")
-    elif kind == "probseq":
+def _check_kind(kind: str, meta, v, k: str, problems: list[str], unsound: list[str]) -> None:
+    def num(x, key: str) -> bool:
+        """Whether x is a number inside the field's range; a message naming `key` if not."""
+        msg = number_problem(x, meta["low"], meta["high"], meta.get("no_limit", False))
+        if msg is None:
+            return True
+        problems.append(f"{key}: {msg}")
+        if isinstance(x, bool) or not isinstance(x, (int, float)) or (
+                isinstance(x, float) and not math.isfinite(x)):
+            unsound.append(key)
+        return False
+
+    if kind in ("prob", "nonneg", "pos", "number"):
+        num(v, k)
+    elif kind in ("probseq", "nonnegseq"):
         for i, x in enumerate(v):
-            _prob(x, f"{k}[{i}]", problems)
-    elif kind == "nonnegseq":
-        for i, x in enumerate(v):
-            _nonneg(x, f"{k}[{i}]", problems)
+            num(x, f"{k}[{i}]")
     elif kind in ("nonnegmap", "costmap", "countmap"):
         for name, x in v.items():
-            if not isinstance(x, float):
-                problems.append(f"{k}.{name}: expected a number")
-            else:
-                _nonneg(x, f"{k}.{name}", problems)
-                if kind == "countmap" and x != int(x):
-                    problems.append(f"{k}.{name}: {x} is not a whole number of children")
+            if num(x, f"{k}.{name}") and kind == "countmap" and x != int(x):
+                problems.append(f"{k}.{name}: {x} is not a whole number of children")
         allowed = {"costmap": SETTINGS, "countmap": None}.get(kind)
         if kind == "costmap":
             for s in SETTINGS:
@@ -659,10 +780,10 @@ def _check_kind(kind: str, v, k: str, problems: list[str]) -> None:
             if name not in SETTINGS:
                 problems.append(f"{k}.{name}: unknown setting (allowed: {', '.join(SETTINGS)})")
             else:
-                _prob(x, f"{k}.{name}", problems)
+                num(x, f"{k}.{name}")
     elif kind == "dist":
         allowed = NEEDS if k.endswith("need_mix") else AGE_BANDS
-        _dist(v, k, problems, allowed)
+        _dist(v, k, problems, allowed, num)
     elif kind == "distmap":
         for band, m in v.items():
             if band not in AGE_BANDS:
@@ -670,7 +791,7 @@ def _check_kind(kind: str, v, k: str, problems: list[str]) -> None:
             elif not isinstance(m, dict):
                 problems.append(f"{k}.{band}: expected a table of setting shares")
             else:
-                _dist(m, f"{k}.{band}", problems, SETTINGS)
+                _dist(m, f"{k}.{band}", problems, SETTINGS, num)
         for band in AGE_BANDS:
             if band not in v:
                 problems.append(f"{k}.{band}: missing (every age band needs a placement mix)")
@@ -681,11 +802,11 @@ def _check_kind(kind: str, v, k: str, problems: list[str]) -> None:
             elif not isinstance(m, dict):
                 problems.append(f"{k}.{frm}: expected a table of setting shares")
             else:
-                _dist(m, f"{k}.{frm}", problems, SETTINGS + PHASE_CEASE_OUTCOMES)
+                _dist(m, f"{k}.{frm}", problems, SETTINGS + PHASE_CEASE_OUTCOMES, num)
     elif kind == "capprobmap":
         for name, x in v.items():
             if _is_capacity_setting(name, k, problems):
-                _prob(x, f"{k}.{name}", problems)
+                num(x, f"{k}.{name}")
     elif kind in ("probnested", "nonnegnested"):
         for reason, m in v.items():
             if reason not in CEASE_REASONS:
@@ -693,20 +814,18 @@ def _check_kind(kind: str, v, k: str, problems: list[str]) -> None:
                 continue
             if not isinstance(m, dict):
                 problems.append(f"{k}.{reason}: expected a table by age band")
+                unsound.append(f"{k}.{reason}")
                 continue
             for band, x in m.items():
                 if band not in AGE_BANDS:
                     problems.append(f"{k}.{reason}.{band}: unknown age band "
                                     f"(allowed: {', '.join(AGE_BANDS)})")
-                elif kind == "probnested":
-                    _prob(x, f"{k}.{reason}.{band}", problems)
                 else:
-                    _nonneg(x, f"{k}.{reason}.{band}", problems)
+                    num(x, f"{k}.{reason}.{band}")
     elif kind == "placesmap":
         for name, x in v.items():
             if _is_capacity_setting(name, k, problems):
-                _nonneg(x, f"{k}.{name}", problems)
-                if x != int(x):
+                if num(x, f"{k}.{name}") and x != int(x):
                     problems.append(f"{k}.{name}: {x} is not a whole number of places")
         for name in CAPACITY_SETTINGS:
             if name not in v:
@@ -719,7 +838,7 @@ def _check_kind(kind: str, v, k: str, problems: list[str]) -> None:
                 problems.append(f"{k}.{year}: expected 26 counts (ages 0 to 25)")
             else:
                 for i, x in enumerate(counts):
-                    _nonneg(x, f"{k}.{year}[{i}]", problems)
+                    num(x, f"{k}.{year}[{i}]")
         if not v:
             problems.append(f"{k}: at least one year is needed")
     else:  # pragma: no cover
@@ -775,17 +894,13 @@ def _check_semantics(p: Parameters, problems: list[str]) -> None:
                             f"(allowed: {', '.join(AGE_BANDS)})")
     tot_s, tot_a = sum(s.caseload_by_setting.values()), sum(s.caseload_by_age_band.values())
     if abs(tot_s - tot_a) > 0.5:
-        problems.append(f"start_state: caseload_by_setting totals {int(tot_s)} but "
-                        f"caseload_by_age_band totals {int(tot_a)} (they must agree)")
+        problems.append(f"start_state.caseload_by_setting: totals {int(tot_s)} but "
+                        f"start_state.caseload_by_age_band totals {int(tot_a)} (they must agree)")
     if len(p.sen_support.prevalence_by_ncy) != 12:
         problems.append("sen_support.prevalence_by_ncy: expected 12 values (NCY 0 to 11)")
     if len(p.requests.rate_per_1000_by_age) != 26:
         problems.append("requests.rate_per_1000_by_age: expected 26 values (ages 0 to 25)")
-    if p.requests.trend_per_year <= -1:
-        problems.append("requests.trend_per_year: must be above -1 (a fall of 100% or more)")
     for i, c in enumerate(p.requests.trend_changes):
-        if c.per_year <= -1:
-            problems.append(f"requests.trend_changes[{i}].per_year: must be above -1")
         if c.date <= p.requests.trend_base_date:
             problems.append(f"requests.trend_changes[{i}].date: {c.date} is not after "
                             f"trend_base_date {p.requests.trend_base_date}")
@@ -806,6 +921,7 @@ def _check_semantics(p: Parameters, problems: list[str]) -> None:
         if total > 1.0 + 1e-9:
             problems.append(f"reviews.cease_at_review: probabilities for {band} sum to {total:.3f} "
                             "(allowed: at most 1)")
+    clean = not problems   # else the whole-set check below would repeat those problems
     for i, u in enumerate(p.uncertainty):
         k = f"uncertainty[{i}]"
         if not u.low <= u.mode <= u.high:
@@ -817,6 +933,13 @@ def _check_semantics(p: Parameters, problems: list[str]) -> None:
             continue
         if isinstance(current, bool) or not isinstance(current, (int, float)):
             problems.append(f"{k}.key: '{u.key}' is not a number, so it cannot be drawn")
+            continue
+        own = value_range(u.key)
+        wrong = [(end, number_problem(end, *own)) for end in (u.low, u.high)] if own else []
+        for end, msg in wrong:
+            if msg:
+                problems.append(f"{k}: {u.key} = {end} is not allowed ({msg})")
+        if not clean or any(msg for _, msg in wrong):
             continue
         for end in (u.low, u.high):   # both ends must give valid parameters
             data = p.to_dict()
@@ -833,8 +956,6 @@ def _check_semantics(p: Parameters, problems: list[str]) -> None:
             problems.append(f"finance: '{label}' is not a financial year label such as '2023-24'")
     if not f.hnb_income_gbp:
         problems.append("finance.hnb_income_gbp: at least one year of income is needed")
-    if f.hnb_growth_per_year <= -1:
-        problems.append("finance.hnb_growth_per_year: must be above -1")
     if f.statutory_override_end < start:
         problems.append(f"finance.statutory_override_end: {f.statutory_override_end} is before "
                         f"council.start_date {start}")
@@ -854,6 +975,82 @@ def _check_dates_ordered(dates: list[dt.date], key: str, problems: list[str]) ->
         if dates[i] < dates[i - 1]:
             problems.append(f"{key}[{i}].date: {dates[i]} is before the previous entry's "
                             f"{dates[i - 1]} (allowed: dates in order)")
+
+
+def _tokens(dotted: str) -> list:
+    """'a.b[0].c' -> ['a', 'b', 0, 'c']; '[]' (any entry, as describe() writes it) is -1."""
+    out: list = []
+    for part in dotted.split("."):
+        name, _, rest = part.partition("[")
+        out.append(name)
+        while rest:
+            idx, _, rest = rest.partition("]")
+            out.append(-1 if idx == "" else int(idx) if idx.isdigit() else None)
+            rest = rest.lstrip("[")
+    return out
+
+
+_FIELDS_AT: dict = {}
+
+
+def _field_at(dotted: str):
+    """(metadata, type, the key's parts inside the field) of the field a dotted key names or
+    lies inside (a map's entry, a list's item), or None if no field has that name. Cached:
+    a draws file asks once per cell."""
+    if dotted not in _FIELDS_AT:
+        if len(_FIELDS_AT) > 10_000:
+            _FIELDS_AT.clear()
+        _FIELDS_AT[dotted] = _find_field(dotted)
+    return _FIELDS_AT[dotted]
+
+
+def _find_field(dotted: str):
+    tokens, tp, i = _tokens(dotted), Parameters, 0
+    while dataclasses.is_dataclass(tp) and i < len(tokens) and isinstance(tokens[i], str):
+        fields = {f.name: f for f in dataclasses.fields(tp)}
+        f = fields.get(tokens[i])
+        if f is None:
+            return None
+        ftp, i = _hints(tp)[f.name], i + 1
+        args = typing.get_args(ftp)
+        if dataclasses.is_dataclass(ftp):
+            tp = ftp
+        elif typing.get_origin(ftp) is tuple and dataclasses.is_dataclass(args[0]):
+            if i < len(tokens) and isinstance(tokens[i], int):
+                tp, i = args[0], i + 1
+            elif i == len(tokens):
+                return f.metadata, ftp, ()
+            else:
+                return None
+        else:
+            return f.metadata, ftp, tuple(tokens[i:])
+    return None
+
+
+def value_range(dotted: str) -> tuple[float, float, bool] | None:
+    """(low, high, no_limit) of the number at a dotted key (a field, a list item such as
+    'requests.rate_per_1000_by_age[3]', a map entry such as 'placement.places.special');
+    None if the key names no number of the parameters."""
+    found = _field_at(dotted)
+    if found is None or "low" not in found[0]:
+        return None
+    meta, tp, rest = found
+    scalar = tp in (int, float) and not rest
+    item = typing.get_origin(tp) is tuple and len(rest) == 1 and isinstance(rest[0], int)
+    entry = tp is FrozenMap and rest and None not in rest
+    if not (scalar or item or entry):
+        return None
+    return meta["low"], meta["high"], meta.get("no_limit", False)
+
+
+def allowed(dotted: str) -> str:
+    """The range of a field as the docs state it ('0 to 520'); '' for a field that is not a
+    number (text, dates, lists of tables)."""
+    found = _field_at(dotted)
+    if found is None or "low" not in found[0]:
+        return ""
+    meta = found[0]
+    return allowed_text(meta["low"], meta["high"], meta.get("no_limit", False))
 
 
 def describe() -> list[tuple[str, str, str]]:

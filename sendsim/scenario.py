@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 
 from .codes import AGE_BANDS, CAPACITY_SETTINGS, NEEDS, REVIEW_CEASE_REASONS, SETTINGS
-from .parameters import FrozenMap, Parameters
+from .parameters import (GBP_NONNEG, MONTHS, PLACES, PROB, UNIT_COST, FrozenMap, ParameterError,
+                         Parameters, number_problem, value_range)
 from .pathway.placement import STEP_DOWN
 
 #: What each target is, which changes it accepts, and which filters apply (for docs and checks).
@@ -62,6 +64,28 @@ TARGETS: dict[str, dict] = {
 }
 
 REQUESTERS = ("parent", "school")
+
+#: Ranges of a scenario's numbers (docs/scenarios.md, section 2): generous for any council,
+#: but a slip of the keyboard (a unit cost cut by 1e9, a factor of 1e12) is refused.
+FACTOR = (0.0, 10.0)                   # `multiply`
+PER_MONTH_EVENTS = (-1e5, 1e5)         # `per_month`: events a month, more or fewer
+ADD_RANGES = {"ep_capacity": (-1e5, 1e5), "review_capacity": (-1e5, 1e5),
+              "unit_cost": (-UNIT_COST[1], UNIT_COST[1])}    # `add`; else probability points
+ANNUAL_COST = GBP_NONNEG
+DELAY_MONTHS = MONTHS
+#: Rows of a draws file checked before the rest are summed up in one message.
+MAX_CELL_PROBLEMS = 20
+
+
+def effect_range(target: str, change: str) -> tuple[float, float]:
+    """The range of an intervention's effect (each of low, mode, high)."""
+    if change == "set":
+        return PROB
+    if change == "multiply":
+        return FACTOR
+    if change == "add":
+        return ADD_RANGES.get(target, (-1.0, 1.0))
+    return PER_MONTH_EVENTS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -186,6 +210,57 @@ class Scenario:
         return check(self, end)
 
 
+def _effect_parts(e: Effect, key: str) -> list[tuple[str, float]]:
+    """(key, value) of an effect's numbers: one for a fixed effect, else low, mode, high."""
+    if all(x == e.low or (x != x and e.low != e.low) for x in (e.mode, e.high)):   # NaN too
+        return [(key, e.low)]
+    return [(f"{key}.low", e.low), (f"{key}.mode", e.mode), (f"{key}.high", e.high)]
+
+
+def _range_problems(e: Effect, key: str, bounds: tuple[float, float]) -> list[str]:
+    return [f"{k}: {msg}" for k, x in _effect_parts(e, key) if (msg := number_problem(x, *bounds))]
+
+
+def _finite(e: Effect) -> bool:
+    return all(math.isfinite(x) for x in (e.low, e.mode, e.high))
+
+
+def draws_problems(params: Parameters, rows, column_where: str, row_where) -> list[str]:
+    """Posterior draws that cannot be used: a column that is not a number of `params`, a cell
+    that is not a finite number inside its parameter's range (parameters.value_range).
+    `column_where` prefixes column problems; `row_where(i)` names row i (0-based)."""
+    out: list[str] = []
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    ranges = {}
+    for name in columns:
+        try:
+            current = params.value_at(name)
+        except ParameterError:
+            out.append(f"{column_where}: column {name!r} is not a parameter")
+            continue
+        bounds = value_range(name)
+        if bounds is None or isinstance(current, bool) or not isinstance(current, (int, float)):
+            out.append(f"{column_where}: column {name!r} is not a number of the parameters, so "
+                       "it cannot be drawn")
+            continue
+        ranges[name] = bounds
+    bad = 0
+    for i, row in enumerate(rows):
+        for name, bounds in ranges.items():
+            x = row.get(name)
+            if hasattr(x, "item") and not isinstance(x, (int, float)):
+                x = x.item()        # a NumPy number, from a calibration's table
+            msg = "missing" if name not in row else number_problem(x, *bounds)
+            if msg:
+                bad += 1
+                if bad <= MAX_CELL_PROBLEMS:
+                    out.append(f"{row_where(i)}, column {name}: {msg}")
+    if bad > MAX_CELL_PROBLEMS:
+        out.append(f"{column_where}: and {bad - MAX_CELL_PROBLEMS} more cells like these "
+                   f"({bad} in all)")
+    return out
+
+
 def _effect_problems(iv: Intervention, key: str) -> list[str]:
     """Effects the engine could not carry out, rather than silently doing nothing."""
     e, out = iv.effect, []
@@ -238,9 +313,18 @@ def check(s: Scenario, end: dt.date | None = None) -> list[str]:
         if iv.change not in spec["changes"]:
             out.append(f"{key}.change: {iv.change!r} is not allowed for target {iv.target!r}; "
                        f"allowed: {', '.join(spec['changes'])}")
+            effect_ok(iv.effect, f"{key}.effect")
         else:
-            out.extend(_effect_problems(iv, key))
-        effect_ok(iv.effect, f"{key}.effect")
+            bounds = _range_problems(iv.effect, f"{key}.effect",
+                                     effect_range(iv.target, iv.change))
+            if not _finite(iv.effect):
+                out.extend(bounds)
+            else:            # the specific message first; the range only if it says nothing
+                n = len(out)
+                out.extend(_effect_problems(iv, key))
+                effect_ok(iv.effect, f"{key}.effect")
+                if len(out) == n:
+                    out.extend(bounds)
         date_ok(iv.start, f"{key}.start")
         date_ok(iv.full_effect, f"{key}.full_effect")
         date_ok(iv.end, f"{key}.end")
@@ -274,6 +358,8 @@ def check(s: Scenario, end: dt.date | None = None) -> list[str]:
             out.append(f"{key}.reason: {iv.reason!r} not allowed; allowed: {', '.join(REVIEW_CEASE_REASONS)}")
         if iv.annual_cost_gbp < 0:
             out.append(f"{key}.annual_cost_gbp: must be >= 0 (got {iv.annual_cost_gbp})")
+        elif msg := number_problem(iv.annual_cost_gbp, *ANNUAL_COST):
+            out.append(f"{key}.annual_cost_gbp: {msg}")
 
     for pr, key in _keyed(s.capacity_programme, "capacity_programme", out):
         if pr.setting not in CAPACITY_SETTINGS:
@@ -281,34 +367,45 @@ def check(s: Scenario, end: dt.date | None = None) -> list[str]:
                        f"{', '.join(CAPACITY_SETTINGS)}")
         if pr.places < 0:
             out.append(f"{key}.places: capacity cannot be negative (got {pr.places})")
+        elif msg := number_problem(pr.places, *PLACES):
+            out.append(f"{key}.places: {msg}")
         date_ok(pr.opens, f"{key}.opens")
-        if not 0 <= pr.slip_probability <= 1:
-            out.append(f"{key}.slip_probability: must lie in [0, 1] (got {pr.slip_probability})")
-        effect_ok(pr.delay_months, f"{key}.delay_months")
-        if pr.delay_months.low < 0:
-            out.append(f"{key}.delay_months: a delay cannot be negative")
-        if pr.unit_cost_gbp_per_year is not None and pr.unit_cost_gbp_per_year < 0:
+        if msg := number_problem(pr.slip_probability, *PROB):
+            out.append(f"{key}.slip_probability: {msg}")
+        delay = _range_problems(pr.delay_months, f"{key}.delay_months", DELAY_MONTHS)
+        if not _finite(pr.delay_months):
+            out.extend(delay)
+        else:
+            n = len(out)
+            effect_ok(pr.delay_months, f"{key}.delay_months")
+            if pr.delay_months.low < 0:
+                out.append(f"{key}.delay_months: a delay cannot be negative")
+            if len(out) == n:
+                out.extend(delay)
+        cost = pr.unit_cost_gbp_per_year
+        if cost is not None and cost < 0:
             out.append(f"{key}.unit_cost_gbp_per_year: must be >= 0")
+        elif cost is not None and (msg := number_problem(cost, *UNIT_COST)):
+            out.append(f"{key}.unit_cost_gbp_per_year: {msg}")
 
     for c, key in _keyed(s.conditions, "conditions", out):
         if c.kind not in CONDITION_KINDS:
             out.append(f"{key}.kind: {c.kind!r} is not a condition; allowed: {', '.join(CONDITION_KINDS)}")
         if c.kind == "cumulative_deficit_at_most" and (c.gbp is None or c.gbp < 0):
             out.append(f"{key}.gbp: a non-negative deficit limit is required")
+        elif c.gbp is not None and (msg := number_problem(c.gbp, *GBP_NONNEG)):
+            out.append(f"{key}.gbp: {msg}")
         fy = c.financial_year
         if not (len(fy) == 7 and fy[4] == "-" and fy[:4].isdigit() and fy[5:].isdigit()):
             out.append(f"{key}.financial_year: {fy!r} is not like '2028-29'")
         elif end is not None and not (start.year - 1 <= int(fy[:4]) < end.year):
             out.append(f"{key}.financial_year: {fy} is outside the simulated horizon")
 
-    if s.posterior_draws:      # every row has the same columns (a CSV's header)
-        for name in s.posterior_draws[0]:
-            try:
-                s.parameters.value_at(name)
-            except ValueError:
-                out.append(f"parameter_draws: column {name!r} is not a parameter")
+    if s.posterior_draws:
+        out.extend(draws_problems(s.parameters, s.posterior_draws, "parameter_draws",
+                                  lambda i: f"parameter_draws: row {i + 1}"))
     return out
 
 
 __all__ = ["TARGETS", "Effect", "Intervention", "CapacityProject", "Sources", "Condition",
-           "Scenario", "CONDITION_KINDS", "REQUESTERS", "check"]
+           "Scenario", "CONDITION_KINDS", "REQUESTERS", "check", "effect_range", "draws_problems"]

@@ -20,10 +20,14 @@ from __future__ import annotations
 import copy
 import csv
 import datetime as dt
+import io
+import math
 from pathlib import Path
 
-from .parameters import FrozenMap, ParameterError, Parameters, dotted_items, read_toml
-from .scenario import CapacityProject, Condition, Effect, Intervention, Scenario, Sources
+from .parameters import (FrozenMap, ParameterError, Parameters, dotted_items, read_text_file,
+                         read_toml)
+from .scenario import (MAX_CELL_PROBLEMS, CapacityProject, Condition, Effect, Intervention,
+                       Scenario, Sources, draws_problems)
 
 BUILTIN = "builtin:"
 TOP_LEVEL = ("scenario", "parameters", "interventions", "capacity_programme", "conditions",
@@ -89,6 +93,15 @@ def _read(path: Path) -> tuple[dict, str]:
         if "base" in head and "extends" in head:
             problems.append("scenario: give `base` (a parameter file) or `extends` (another "
                             "scenario), not both")
+        problems += [f"scenario.{k}: expected a string, got {head[k]!r}"
+                     for k in ("title", "description", "base", "extends")
+                     if k in head and not isinstance(head[k], str)]
+        drop = head.get("drop", [])
+        if not isinstance(drop, list) or not all(isinstance(d, str) for d in drop):
+            problems.append(f"scenario.drop: expected a list of names (strings), got {drop!r}")
+    if not isinstance(data.get("parameters", {}), dict):
+        problems.append(f"[parameters]: expected a table of parameter changes, got "
+                        f"{data['parameters']!r}")
     for section, keys in (("interventions", INTERVENTION_KEYS),
                           ("capacity_programme", PROJECT_KEYS), ("conditions", CONDITION_KEYS)):
         items = data.get(section, [])
@@ -102,8 +115,14 @@ def _read(path: Path) -> tuple[dict, str]:
             if not isinstance(item.get("name"), str):
                 problems.append(f"{where}.name: missing")
     srcs = data.get("uncertainty_sources", {})
+    if not isinstance(srcs, dict):
+        problems.append(f"[uncertainty_sources]: expected a table, got {srcs!r}")
+        srcs = {}
     problems += [f"uncertainty_sources.{k}: unknown key (allowed: {', '.join(SOURCE_KEYS)})"
                  for k in srcs if k not in SOURCE_KEYS]
+    if not isinstance(srcs.get("parameter_draws", ""), str):
+        problems.append(f"uncertainty_sources.parameter_draws: expected a path (a string), got "
+                        f"{srcs['parameter_draws']!r}")
     if problems:
         raise ScenarioError(problems, str(path))
     # paths inside a file are relative to that file
@@ -218,7 +237,7 @@ def _build(data: dict, path: Path, problems: list[str]) -> Scenario | None:
         if not isinstance(v, bool):
             problems.append(f"uncertainty_sources.{k}: expected true or false, got {v!r}")
         flags[k] = bool(v)
-    draws = _read_draws(srcs["parameter_draws"], problems) if "parameter_draws" in srcs else ()
+    draws = _read_draws(srcs["parameter_draws"], params, problems) if "parameter_draws" in srcs else ()
     if problems:
         return None
     return Scenario(name=head["name"], title=head.get("title", ""), parameters=params,
@@ -243,19 +262,27 @@ def _get(item: dict, key: str, kind, where: str, problems: list[str], default=..
         want = names.get(kind, "a number") if not isinstance(kind, tuple) else "a number"
         problems.append(f"{where}.{key}: expected {want}, got {v!r}")
         return None if default is ... else default
-    return v
+    return _float(v) if kind is not int and isinstance(v, int) and not isinstance(v, bool) else v
+
+
+def _float(v) -> float:
+    """float(v); a whole number too large for a float is infinite (and refused as such)."""
+    try:
+        return float(v)
+    except OverflowError:
+        return math.inf if v > 0 else -math.inf
 
 
 def _effect(v, where: str, problems: list[str]) -> Effect | None:
     if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return Effect.fixed(float(v))
+        return Effect.fixed(_float(v))
     if isinstance(v, dict):
         extra = [k for k in v if k not in ("low", "mode", "high")]
         if extra or any(not isinstance(v.get(k), (int, float)) or isinstance(v.get(k), bool)
                         for k in ("low", "mode", "high")):
             problems.append(f"{where}: expected {{ low = ..., mode = ..., high = ... }} (numbers), got {v!r}")
             return None
-        return Effect(low=float(v["low"]), mode=float(v["mode"]), high=float(v["high"]))
+        return Effect(low=_float(v["low"]), mode=_float(v["mode"]), high=_float(v["high"]))
     problems.append(f"{where}: expected a number or {{ low, mode, high }}, got {v!r}")
     return None
 
@@ -318,27 +345,67 @@ def _condition(item: dict, k: int, problems: list[str]) -> Condition | None:
     return None if len(problems) > n else Condition(**fields)
 
 
-def _read_draws(path: str, problems: list[str]) -> tuple[FrozenMap, ...]:
-    """Rows of a CSV of posterior draws: one column per dotted parameter key."""
+def _shown(path: str) -> str:
+    """A path as messages show it: relative to the working folder when it is inside it."""
     try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            rows = list(csv.DictReader(fh))
-    except OSError as exc:
-        problems.append(f"uncertainty_sources.parameter_draws: cannot read {path}: {exc.strerror}")
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _read_draws(path: str, params: Parameters, problems: list[str]) -> tuple[FrozenMap, ...]:
+    """Rows of a CSV of posterior draws: one column per dotted parameter key, a header line,
+    then one row of finite numbers per draw, each inside its parameter's range. Problems name
+    the file, the row (its line in the file, the header being line 1) and the column."""
+    shown = _shown(path)
+    try:
+        text = read_text_file(path, ParameterError, "CSV")
+    except ParameterError as exc:
+        problems.append(f"uncertainty_sources.parameter_draws: {shown}: {exc.problems[0]}")
         return ()
-    out = []
-    for i, row in enumerate(rows, start=2):
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+        body = [(reader.line_num, cells) for cells in reader if cells]   # blank lines skipped
+    except csv.Error as exc:
+        problems.append(f"{shown}: line {reader.line_num}: not valid CSV ({exc})")
+        return ()
+    n = len(problems)
+    for j, name in enumerate(header, start=1):
+        if not name.strip():
+            problems.append(f"{shown}: column {j} of the header has no name (expected a "
+                            "dotted parameter key)")
+        elif header.index(name) != j - 1:
+            problems.append(f"{shown}: column {name} appears twice in the header")
+    if not body and len(problems) == n:
+        problems.append(f"{shown}: a header but no rows of draws")
+    if len(problems) > n:
+        return ()
+    rows, lines, bad = [], [], 0
+    for line, cells in body:
+        if len(cells) != len(header):
+            problems.append(f"{shown}: row {line}: {len(cells)} cells, but the header has "
+                            f"{len(header)} columns")
+            continue
         values = {}
-        for key, text in row.items():
+        for name, cell in zip(header, cells):
             try:
-                values[key] = float(text)
-            except (TypeError, ValueError):
-                problems.append(f"{path} line {i}, column {key!r}: {text!r} is not a number")
-                return ()
-        out.append(FrozenMap(values))
-    if not out:
-        problems.append(f"uncertainty_sources.parameter_draws: {path} has no rows")
-    return tuple(out)
+                values[name] = float(cell)
+            except ValueError:
+                bad += 1
+                what = repr(cell.strip()) if cell.strip() else "an empty cell"
+                if bad <= MAX_CELL_PROBLEMS:
+                    problems.append(f"{shown}: row {line}, column {name}: {what} is not a number")
+        rows.append(values)
+        lines.append(line)
+    if bad > MAX_CELL_PROBLEMS:
+        problems.append(f"{shown}: and {bad - MAX_CELL_PROBLEMS} more cells that are not "
+                        f"numbers ({bad} in all)")
+    if len(problems) > n:
+        return ()
+    found = draws_problems(params, rows, shown, lambda i: f"{shown}: row {lines[i]}")
+    problems.extend(found)
+    return () if found else tuple(FrozenMap(r) for r in rows)
 
 
 __all__ = ["load_scenario", "ScenarioError"]
