@@ -646,7 +646,7 @@ def derive_finance(data, la, src: Sources) -> dict:
 # -- the whole file ------------------------------------------------------------------------------
 
 def derive(data_dir=None) -> dict:
-    data = find_data_dir(data_dir)
+    data = find_data_dir(wilts.checkout_data_dir(data_dir))
     la = local_authority(LA, data)
     base = default_parameters().to_dict()
     src = Sources()

@@ -35,6 +35,7 @@ CSV columns (one row per calendar month `month`, YYYY-MM):
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -44,6 +45,18 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def checkout_data_dir(explicit=None):
+    """`explicit` (--data), else $SENDSIM_DATA (None: sendsim's finder reads it), else
+    ``shared/data`` beside this checkout (from this file's location, so the script runs from any
+    folder), else None (the finder searches from the working folder)."""
+    if explicit:
+        return explicit
+    if os.environ.get("SENDSIM_DATA"):
+        return None
+    beside = ROOT.parent / "shared" / "data"
+    return beside if beside.is_dir() else None
 PNG_NAME = "img/face_validity_wiltshire.png"
 CSV_NAME = "face_validity_wiltshire.csv"
 SEED = 20230119
@@ -376,7 +389,8 @@ def chart(table: pd.DataFrame, path: Path, reps: int) -> None:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=100, help="replications of each council (default 100)")
-    ap.add_argument("--data", metavar="DIR", help="data folder (default: ../shared/data)")
+    ap.add_argument("--data", metavar="DIR", help="data folder (default: $SENDSIM_DATA, else "
+                    "shared/data beside this checkout)")
     ap.add_argument("--docs", metavar="DIR", default=str(ROOT / "docs"),
                     help="where docs/img/face_validity_wiltshire.png and the CSV go (default: docs/)")
     ap.add_argument("--overwrite", action="store_true", help="replace the chart and CSV")
@@ -389,7 +403,7 @@ def main(argv=None) -> int:
     if args.reps < 1:
         ap.error("--reps must be at least 1")
     from sendsim.data.files import find_data_dir
-    data = find_data_dir(args.data)
+    data = find_data_dir(checkout_data_dir(args.data))
     with tempfile.TemporaryDirectory(prefix="face_validity_") as tmp:
         scenario_file = calibrate_wiltshire(Path(tmp), data)
         runs = run_both(scenario_file, args.reps)

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from sendsim.codes import AGE_BANDS, SETTINGS
-from sendsim.data import (DataDirError, DataFileError, dfe, files, finance, find_data_dir,
+from sendsim.data import (DataDirError, DataFileError, dfe, finance, find_data_dir,
                           local_authority, ons, placements, pupils, read_csv)
 
 WILTSHIRE = "E06000054"
@@ -72,24 +72,28 @@ def test_missing_file_and_column_are_named(tmp_path):
 
 
 def test_data_dir_explicit_env_and_default(tmp_path, monkeypatch):
-    assert find_data_dir(tmp_path) == tmp_path.resolve()
+    data = tmp_path / "data"
+    (data / "dfe_ehcp_2025_release").mkdir(parents=True)
+    assert find_data_dir(data) == data.resolve()
     with pytest.raises(DataDirError, match="given explicitly"):
         find_data_dir(tmp_path / "absent")
-    monkeypatch.setenv("SENDSIM_DATA", str(tmp_path))
-    assert find_data_dir() == tmp_path.resolve()
+    with pytest.raises(DataDirError, match="given explicitly.*expected subfolders"):
+        find_data_dir(tmp_path)                    # a folder, but not the data folder
+    monkeypatch.setenv("SENDSIM_DATA", str(data))
+    assert find_data_dir() == data.resolve()
     monkeypatch.setenv("SENDSIM_DATA", str(tmp_path / "absent"))
     with pytest.raises(DataDirError, match="SENDSIM_DATA"):
         find_data_dir()
-    # no argument, no variable: ../shared/data beside the repository or the current directory
+    # no argument, no variable: ../shared/data relative to the current directory (never the
+    # package's own location: see tests/test_data_discovery.py)
     monkeypatch.delenv("SENDSIM_DATA")
     repo = tmp_path / "work" / "checkout"
     repo.mkdir(parents=True)
-    monkeypatch.setattr(files, "repo_root", lambda: repo)
     monkeypatch.chdir(repo)
     with pytest.raises(DataDirError) as err:
         find_data_dir()
     assert str(tmp_path / "work" / "shared" / "data") in str(err.value)
-    (tmp_path / "work" / "shared" / "data").mkdir(parents=True)
+    (tmp_path / "work" / "shared" / "data" / "dfe_ehcp_2025_release").mkdir(parents=True)
     assert find_data_dir() == (tmp_path / "work" / "shared" / "data").resolve()
 
 

@@ -27,7 +27,7 @@ from ..output import (MARKER, OutputExistsError, marker, move_into_place, read_m
                       temp_name, writable_parent)
 from ..parameters import Parameters
 from . import fit as abc
-from .derive import Derivation, scaled_ceasing, with_starts
+from .derive import Derivation, check_calibratable, scaled_ceasing, with_starts
 
 
 @dataclass
@@ -92,10 +92,16 @@ def calibrate(history, origin: int, seed: int = 2023, data_dir=None, *,
               population: int = abc.POPULATION, generations: int = abc.GENERATIONS,
               progress=None) -> Calibration:
     """Calibrate `history` (a `CouncilHistory`) on what was published by January `origin`.
-    `progress`, if given, is called with a line of text as each step finishes."""
+    `progress`, if given, is called with a line of text as each step finishes.
+
+    Refuses (`NotCalibratable`, an InputError naming the council and the series) a council too
+    small to calibrate (`derive.MIN_CASELOAD` plans, `derive.MIN_REQUESTS_PER_YEAR` requests a
+    year) or whose caseload or requests are not published by the origin: see
+    `derive.check_calibratable` for why it refuses rather than borrowing neighbours' priors."""
     import time
     start = time.perf_counter()
     history = history.until(origin)
+    check_calibratable(history, origin)        # NotCalibratable: too small or not published
     d = Derivation(history, origin, data_dir=data_dir)
     base = d.parameters()
     say = progress or (lambda text: None)

@@ -16,6 +16,19 @@ Wiltshire's age profile scaled by the ratio of their caseloads: the request rate
 then fitted to the council's own requests, so requests (rate x population) are right while the
 population's shape over time is Wiltshire's. Only SEN Support numbers, which nothing here
 scores, depend on that proxy.
+
+Councils too small to calibrate. `check_calibratable` refuses (`NotCalibratable`, an
+`InputError`: one line, exit 2) a council with fewer than `MIN_CASELOAD` plans at the origin
+census or fewer than `MIN_REQUESTS_PER_YEAR` requests a year over the fit's window, and one
+whose caseload or requests are not published at all (suppressed, or the council did not exist
+yet), naming the council, the series and the figures. In the published data only the Isles of
+Scilly (12-16 plans, 0-3 requests a year) and the City of London (20-21 plans, 1-11 requests)
+fall below; the next smallest council, Rutland, has 261 plans and 35-62 requests a year. The
+calibration is refused rather than filled from statistical neighbours' pooled priors: at these
+sizes the fit would return its prior (the neighbours' trend) and the derivation's rates would
+rest on one or two events a year, so the files written would present other councils' dynamics
+as this council's; a council of fifteen plans is better planned child by child, from
+`sendsim params` with its figures set by hand.
 """
 
 from __future__ import annotations
@@ -30,6 +43,7 @@ import pandas as pd
 from ..codes import AGE_BANDS, CAPACITY_SETTINGS, SETTINGS
 from ..councils import default_parameters
 from ..data.placements import largest_remainder
+from ..errors import InputError
 from ..parameters import Parameters
 
 #: Headroom over the places in use at the origin, where the council's own capacity is unknown.
@@ -42,6 +56,89 @@ LEAVE_REASONS = ("needs_met", "he", "employ", "no_engage")
 #: and its 16-25 caseload then (see wiltshire.toml, reviews.cease_at_review).
 TEMPLATE_LEAVING_PER_YEAR = 262.0
 TEMPLATE_CASELOAD_16_25 = 1021.0
+
+#: Fewest EHC plans at the origin census for a calibration. Below it the yearly counts the
+#: derivation turns into rates per plan (ceased by reason, transfers in, the setting mix of new
+#: plans) are 0 to 4 events (City of London: 21 plans, 0-4 ceased a year), so each rate rests on
+#: one or two events, and the template's shares by setting and age, rounded to a few plans,
+#: leave most settings empty.
+MIN_CASELOAD = 100
+#: Fewest requests a year (the mean over the fit's window of `fit.WINDOW_YEARS` years before
+#: the origin) for a calibration. The fit's request statistics are year-on-year log changes: a
+#: count of n has a counting (Poisson) noise of about sqrt(2 / n) on a yearly log change, 0.32 at
+#: 20, already beyond the widest year-to-year drift its prior allows (0.205), so at fewer the
+#: fit would describe counting noise, not demand (and a year of 0 has no log at all).
+MIN_REQUESTS_PER_YEAR = 20.0
+#: What a refused council can do instead.
+TOO_SMALL_ADVICE = (f"sendsim calibrates councils with at least {MIN_CASELOAD} plans and "
+                    f"{MIN_REQUESTS_PER_YEAR:.0f} requests a year (MIN_CASELOAD, "
+                    "MIN_REQUESTS_PER_YEAR in sendsim.calibration.derive); for a council this "
+                    "small, write the template's parameters with `sendsim params --out FILE` and "
+                    "set its caseload and rates by hand")
+
+
+class NotCalibratable(InputError):
+    """A council whose published series are too small, too short or too suppressed to
+    calibrate at an origin. `la` is the council, `series` the history column at fault."""
+
+    def __init__(self, la, what: str, series: str = "", allowed: str = TOO_SMALL_ADVICE):
+        self.la, self.series = la, series
+        name = getattr(la, "name", str(la))
+        code = getattr(la, "new_code", "")
+        super().__init__(f"{name} ({code})" if code else name, what, allowed)
+
+    def __reduce__(self):
+        return (type(self), (self.la, self.what, self.series, self.allowed))
+
+
+#: Where each series a calibration needs is published (file, column), for refusals.
+PUBLISHED_AS = {
+    "caseload.total": "dfe_ehcp_2025_release/caseload (ehcplans), dfe_ehcp_2022_release/"
+                      "sen2_age_caseload (Total_all)",
+    "flows.requests": "dfe_ehcp_2025_release/requests (requests_received_in_year), "
+                      "dfe_ehcp_2022_release/sen2_mi (InreqEHC)",
+    "flows.assessed_issued": "dfe_ehcp_2025_release/assessments (assess_issued), "
+                             "dfe_ehcp_2022_release/sen2_mi (NewallEHC)",
+}
+
+
+def check_calibratable(history, origin: int) -> None:
+    """Refuse (`NotCalibratable`) a council whose history at `origin` cannot be calibrated:
+    no caseload published at the origin census, no requests published in the fit's window, or
+    fewer than `MIN_CASELOAD` plans or `MIN_REQUESTS_PER_YEAR` requests a year."""
+    from .fit import WINDOW_YEARS
+    la, o = history.la, int(origin)
+    c = history.caseload["total"] if "total" in history.caseload else pd.Series(dtype=float)
+    if o not in c.index or pd.isna(c.get(o)):
+        years = [int(y) for y, v in c.items() if not pd.isna(v)]
+        have = (f"census years published: {years[0]}-{years[-1]}" if years else
+                "no census year published")
+        raise NotCalibratable(la, f"no January {o} caseload published ({have}; looked in "
+                              f"{PUBLISHED_AS['caseload.total']}, x, z, c or blank or no rows)",
+                              "caseload.total", "choose an origin with a published January "
+                              "census for this council" if years else TOO_SMALL_ADVICE)
+    first = o - WINDOW_YEARS
+    r = history.flows["requests"] if "requests" in history.flows else pd.Series(dtype=float)
+    r = r[(r.index >= first) & (r.index <= o - 1)].dropna()
+    if r.empty:
+        raise NotCalibratable(la, f"no requests for an EHC needs assessment published in "
+                              f"{first}-{o - 1} (looked in {PUBLISHED_AS['flows.requests']}: "
+                              "x, z, c or blank or no rows), so there is no demand to fit",
+                              "flows.requests", "choose a later origin, or check the data "
+                              "folder's request tables")
+    plans, per_year = float(c[o]), float(r.mean())
+    few_plans, few_requests = plans < MIN_CASELOAD, per_year < MIN_REQUESTS_PER_YEAR
+    if few_plans or few_requests:
+        span = f"{int(r.index[0])}-{int(r.index[-1])}" if len(r) > 1 else f"{int(r.index[0])}"
+        small = ([f"{plans:.0f} plans in January {o} (at least {MIN_CASELOAD} needed)"]
+                 if few_plans else []) + (
+                [f"{per_year:.1f} requests a year in {span} (at least "
+                 f"{MIN_REQUESTS_PER_YEAR:.0f} needed)"] if few_requests else [])
+        what = ("too few plans and requests" if few_plans and few_requests else
+                "too few plans" if few_plans else "too few requests")
+        raise NotCalibratable(la, f"{what} to calibrate: {', '.join(small)}",
+                              "caseload.total" if few_plans else "flows.requests")
+
 
 
 def census_day(year: int) -> dt.date:
@@ -124,13 +221,15 @@ class Derivation:
     def start_caseload(self) -> dict[str, int]:
         o = self.origin
         if o not in self.h.caseload.index:
-            raise ValueError(f"{self.h.la.name}: no January {o} caseload in the data "
-                             f"(census years: {', '.join(map(str, self.h.caseload.index))})")
+            raise NotCalibratable(self.h.la, f"no January {o} caseload in the data (census "
+                                  f"years: {', '.join(map(str, self.h.caseload.index))})",
+                                  "caseload.total", "choose an origin with a published census")
         row = self.h.caseload.loc[o]
         by_setting = {s: int(round(0.0 if pd.isna(row.get(s)) else float(row[s]))) for s in SETTINGS}
         total = int(round(float(row["total"]))) if not pd.isna(row.get("total")) else sum(by_setting.values())
         if sum(by_setting.values()) == 0:
-            raise ValueError(f"{self.h.la.name}: January {o} caseload has no figures by setting")
+            raise NotCalibratable(self.h.la, f"the January {o} caseload has no figures by setting "
+                                  "(every placement cell x, z, c or blank)", "caseload")
         self.facts["caseload"] = float(sum(by_setting.values()))
         self.facts["caseload_published_total"] = float(total)
         self.note("start_state.caseload_by_setting",
@@ -168,8 +267,16 @@ class Derivation:
                   "fitted to this council's own requests")
         return dict(sorted(proj.items()))
 
+    def latest(self, column: str, series: pd.Series, what: str) -> tuple[int, float]:
+        """The latest published figure before the origin; NotCalibratable if there is none."""
+        try:
+            return _latest(series, self.origin - 1)
+        except ValueError:
+            raise NotCalibratable(self.h.la, f"no {what} published by {self.origin - 1}",
+                                  column) from None
+
     def requests(self, scale: float) -> dict:
-        year, last = _latest(self.h.flows["requests"], self.origin - 1)
+        year, last = self.latest("flows.requests", self.h.flows["requests"], "requests")
         received = smoothed_level(self.h.flows["requests"], year)
         t = self.t["requests"]
         rates = np.array(t["rate_per_1000_by_age"], dtype=float)
@@ -229,7 +336,7 @@ class Derivation:
                                         out["no_to_issue"], ("not_issued", "assessed_2y"))
         f = self.h.flows
         completed = (f["assessed_issued"] + f["assessed_not_issued"].fillna(0.0)).dropna()
-        year, done = _latest(completed, self.origin - 1)
+        year, done = self.latest("flows.assessed_issued", completed, "assessments completed")
         self.facts["completed_last"] = done
         out["ep_advices_per_month"] = round(done / 12.0, 3)
         self.note("assessment.ep_advices_per_month",

@@ -80,6 +80,16 @@ def inputs_from(history, origin: int) -> Inputs:
     frame = frame[frame.index <= origin - 1]
     frame["refused"] = frame["refused"].fillna(frame["refused"].mean())
     frame["new_plans"] = frame["new_plans"].fillna(frame["issued"])
+    notes = []
+    for col in ("requests", "refused"):      # corrections of published figures (history)
+        entry = getattr(history, "sources", {}).get(f"flows.{col}", {})
+        notes += [f"{col} {y}: {text}" for y, text in entry.get("notes", {}).items()
+                  if int(y) <= origin - 1]
+    zero = [int(y) for y in frame.index[frame["requests"] <= 0]]
+    if zero:       # the fit's statistics are log changes: a year of 0 requests has none
+        frame.loc[frame["requests"] <= 0, "requests"] = np.nan
+        notes.append(f"no requests published as received in {', '.join(map(str, zero))} (0): "
+                     "left out of the fit's window, which uses log changes")
     frame = frame.dropna(subset=["requests", "completed"]).tail(WINDOW_YEARS)
     years = [int(y) for y in frame.index]
     # keep the trailing run of consecutive years
@@ -87,8 +97,11 @@ def inputs_from(history, origin: int) -> Inputs:
         years = years[1:]
     frame = frame.loc[years]
     if len(years) < 2:
-        raise ValueError(f"{history.la.name}: fewer than two years of requests and assessments "
-                         f"published before {origin}")
+        from .derive import NotCalibratable
+        raise NotCalibratable(history.la, "fewer than two consecutive years with both requests "
+                              f"and assessments completed published before {origin} (have "
+                              f"{', '.join(map(str, years)) or 'none'}): nothing to fit a trend "
+                              "to", "flows.requests", "choose a later origin")
     cas = np.array([float(c.get(y, np.nan)) for y in range(years[0], years[-1] + 2)])
     agreed = (frame["requests"] - frame["refused"]).clip(lower=0).to_numpy(float)
     within = np.nan
@@ -101,7 +114,6 @@ def inputs_from(history, origin: int) -> Inputs:
                           and y in f.index else np.nan for y in years])
     if not np.isnan(published[0]):
         backlog = float(published[0])
-    notes = []
     if np.isnan(backlog):
         backlog = agreed[0] * PIPELINE_WEEKS / 52.0
         notes.append(f"assessments in progress at the end of {years[0]} not published: taken as "

@@ -14,7 +14,9 @@ still in progress at 31 December, discontinued plans, mainstream/special transfe
 
 Each function takes the council (new code, old code or name) and the data folder (default: see
 `sendsim.data.files.find_data_dir`) and returns a DataFrame indexed by ``time_period`` (text).
-Missing cells (x, z, c) are NaN.
+Missing cells (x, z, c) are NaN. A file that is empty (a header, no rows), or whose value
+columns are x, z, c or blank in every row (for the whole file or for the council), is refused
+(`DataFileError` naming the file, the columns and the council).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..codes import AGE_BANDS
-from .files import DataFileError, data_file, read_csv
+from .files import DataFileError, data_file, read_csv, require_figures, require_rows
 from .la import la_rows, local_authority
 from .placements import age_band_of_label, map_to_settings
 
@@ -35,6 +37,9 @@ def _table(la, data_dir, relative: str, columns: tuple[str, ...], *, topic: str 
     council = local_authority(la, data_dir)
     path = data_file(data_dir, relative)
     df = read_csv(path, columns=columns + ("time_period",))
+    require_rows(df, path)
+    values = [c for c in columns if c not in ("breakdown", "characteristic_age")]
+    require_figures(df, values, path)                 # the whole file suppressed
     rows = la_rows(df, council, path, by=by)
     if topic is not None:
         if "breakdown_topic" not in rows.columns:
@@ -42,6 +47,7 @@ def _table(la, data_dir, relative: str, columns: tuple[str, ...], *, topic: str 
         rows = rows[rows["breakdown_topic"] == topic]
         if rows.empty:
             raise DataFileError(f"no rows with breakdown_topic '{topic}' for {council}", path)
+    require_figures(rows, values, path, f" for {council}")     # the council's rows suppressed
     rows = rows.sort_values("time_period", kind="stable")
     rows.attrs["path"] = str(path)
     rows.attrs["council"] = council

@@ -2,7 +2,12 @@
 
 Published statistics mark cells they cannot give: ``x`` not available, ``z`` not applicable,
 ``c`` suppressed. Those cells (and blanks) are read as missing (NaN), never as 0, so a sum over
-them is visibly incomplete rather than silently low. Every error names the file and the column.
+them is visibly incomplete rather than silently low. Every error names the file and the column
+(`DataFileError`, an `InputError`: the command line prints it on one line and exits 2).
+
+`find_data_dir` finds the data folder: ``--data DIR``, then ``$SENDSIM_DATA``, then
+``./shared/data`` and ``../shared/data`` relative to the working folder; never a folder inside
+or beside the installed package.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from typing import Iterable
 
 import numpy as np
 import pandas as pd
+
+from ..errors import InputError
 
 #: Cell values that mean "no figure" in DfE, ESFA and ONS files.
 MISSING_MARKERS: frozenset[str] = frozenset({"", "x", "z", "c"})
@@ -29,55 +36,120 @@ ID_COLUMNS: frozenset[str] = frozenset({
 
 ENV_VAR = "SENDSIM_DATA"
 
+#: The folders of the shared data folder (see its README.md). A folder holding none of them is
+#: not the data folder, whatever it is called: it is refused rather than read as "no data".
+EXPECTED_SUBFOLDERS: tuple[str, ...] = (
+    "dfe_ehcp_2025_release", "dfe_ehcp_2022_release", "dfe_statistical_neighbours",
+    "esfa_dsg_allocations", "dfe_send_ap_inclusion_dashboard", "dfe_lait",
+    "ons_snpp_2022based", "s251_high_needs_net_derived",
+)
 
-class DataDirError(FileNotFoundError):
-    """The shared data folder could not be found."""
+#: What to do when no data folder is found or the one given is not it.
+HOW_TO_POINT = (f"pass --data DIR (or data_dir=DIR) or set {ENV_VAR}=DIR to the folder holding "
+                "the published statistics (dfe_ehcp_2025_release/, dfe_ehcp_2022_release/, ...), "
+                "or run sendsim from a folder with shared/data in it or beside it")
 
 
-class DataFileError(ValueError):
+def _reduce(self):
+    """Exceptions cross process pools by pickling: rebuild from the constructor's arguments."""
+    return (type(self), (self.what, self.path, self.allowed))
+
+
+class DataDirError(InputError, FileNotFoundError):
+    """The shared data folder could not be found, or the folder given is not it."""
+
+    def __init__(self, message: str, path: str | Path | None = None, allowed: str = HOW_TO_POINT):
+        self.path = Path(path) if path is not None else None
+        super().__init__("" if path is None else str(path), message, allowed)
+
+    __reduce__ = _reduce
+
+
+class DataFileError(InputError, ValueError):
     """A data file, or a column or row in it, is missing or unusable."""
 
-    def __init__(self, message: str, path: str | Path | None = None):
+    def __init__(self, message: str, path: str | Path | None = None, allowed: str = ""):
         self.path = Path(path) if path is not None else None
-        super().__init__(f"{path}: {message}" if path is not None else message)
+        super().__init__("" if path is None else str(path), message, allowed)
 
-
-def repo_root() -> Path:
-    """The checkout that holds the ``sendsim`` package."""
-    return Path(__file__).resolve().parents[2]
+    __reduce__ = _reduce
 
 
 def candidate_data_dirs() -> list[Path]:
-    """Where `find_data_dir` looks when no folder is given and SENDSIM_DATA is unset."""
+    """Where `find_data_dir` looks when no folder is given and $SENDSIM_DATA is unset, in order:
+    ``./shared/data`` and ``../shared/data`` relative to the current working directory. Never a
+    folder inside or relative to the installed package: an installed sendsim holds no data."""
+    try:
+        cwd = Path.cwd()
+    except OSError:          # the working folder was deleted under us
+        return []
     seen: list[Path] = []
-    for base in (repo_root(), Path.cwd()):
-        p = (base.parent / "shared" / "data").resolve()
+    for p in (cwd / "shared" / "data", cwd.parent / "shared" / "data"):
         if p not in seen:
             seen.append(p)
     return seen
 
 
+def looks_like_data_dir(path: str | Path) -> bool:
+    """A folder holding at least one of `EXPECTED_SUBFOLDERS`."""
+    p = Path(path)
+    return p.is_dir() and any((p / name).is_dir() for name in EXPECTED_SUBFOLDERS)
+
+
+def _problem(p: Path) -> str | None:
+    """Why `p` is not the data folder (None if it is)."""
+    if not p.exists():
+        return "does not exist"
+    if not p.is_dir():
+        return "is a file, not a folder"
+    if not looks_like_data_dir(p):
+        return ("holds none of the expected subfolders ("
+                + ", ".join(EXPECTED_SUBFOLDERS[:3]) + ", ...)")
+    return None
+
+
 def find_data_dir(explicit: str | Path | None = None) -> Path:
-    """The shared data folder: `explicit`, else $SENDSIM_DATA, else ../shared/data beside the
-    repository root or the current directory. Raises DataDirError saying where it looked."""
-    if explicit is not None:
+    """The shared data folder, looked for in this order:
+
+    1. `explicit` (the command line's ``--data DIR``, a reader's ``data_dir``);
+    2. the environment variable ``SENDSIM_DATA``;
+    3. ``./shared/data`` and 4. ``../shared/data`` relative to the current working directory.
+
+    A folder given by 1 or 2 that does not exist, is a file, or holds none of
+    `EXPECTED_SUBFOLDERS` is refused (DataDirError naming it and where it came from), not
+    passed over. 3 and 4 are used only if they look like the data folder. When nothing is
+    found, DataDirError lists every place looked, in order, and how to point sendsim at the data.
+    """
+    if explicit is not None and str(explicit) != "":
         p = Path(explicit).expanduser()
-        if p.is_dir():
+        why = _problem(p)
+        if why is None:
             return p.resolve()
-        raise DataDirError(f"data folder {p} (given explicitly) does not exist")
+        raise DataDirError(f"the data folder given explicitly (--data) {why}", p,
+                           "give the folder holding the published statistics "
+                           "(dfe_ehcp_2025_release/, dfe_ehcp_2022_release/, ...), or leave "
+                           f"--data out to use ${ENV_VAR}, ./shared/data or ../shared/data")
     env = os.environ.get(ENV_VAR)
     if env:
         p = Path(env).expanduser()
-        if p.is_dir():
+        why = _problem(p)
+        if why is None:
             return p.resolve()
-        raise DataDirError(f"data folder {p} (from ${ENV_VAR}) does not exist")
+        raise DataDirError(f"the data folder from ${ENV_VAR} {why}", p,
+                           f"set {ENV_VAR} to the folder holding the published statistics "
+                           "(dfe_ehcp_2025_release/, ...), or unset it to use ./shared/data or "
+                           "../shared/data; or pass --data DIR")
     tried = candidate_data_dirs()
+    looked = ["--data (not given)", f"${ENV_VAR} (not set)"]
     for p in tried:
-        if p.is_dir():
-            return p
-    looked = ", ".join(str(p) for p in tried)
-    raise DataDirError(f"no shared data folder found: set ${ENV_VAR} or pass a folder; "
-                       f"looked in {looked}")
+        why = _problem(p)
+        if why is None:
+            return p.resolve()
+        looked.append(f"{p} ({why})")
+    if not tried:
+        looked.append("./shared/data and ../shared/data (the working folder no longer exists)")
+    raise DataDirError("no published data folder found: looked, in order, at "
+                       + ", ".join(f"({i}) {t}" for i, t in enumerate(looked, 1)), None)
 
 
 def data_file(data_dir: str | Path | None, relative: str) -> Path:
@@ -112,6 +184,9 @@ def _parsed(path: str, mtime_ns: int, size: int, id_columns: tuple[str, ...]) ->
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[],
                           encoding="utf-8-sig", compression=_compression(path))
+    except pd.errors.EmptyDataError:
+        raise DataFileError("is empty (not even a header row)", path,
+                            "download it again: a published table has a header and rows") from None
     except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError) as exc:
         raise DataFileError(f"cannot be read as CSV ({exc})", path) from None
     raw.columns = [str(c).strip() for c in raw.columns]
@@ -146,6 +221,26 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], path: str | Path |
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise DataFileError(f"missing column(s) {', '.join(missing)}", path)
+
+
+def require_rows(df: pd.DataFrame, path: str | Path | None) -> None:
+    """DataFileError if the table has a header but no rows."""
+    if len(df) == 0:
+        raise DataFileError("has no rows (only a header): the table is empty", path,
+                            "download it again, or remove it if it is not needed")
+
+
+def require_figures(df: pd.DataFrame, columns: Iterable[str], path: str | Path | None,
+                    whose: str = "") -> None:
+    """DataFileError if every cell of each of `columns` in `df` is missing (x, z, c or blank):
+    a fully suppressed table (or a council's fully suppressed rows) gives no figure to use.
+    `whose` names the rows (" for Isles of Scilly (E06000053, 420)")."""
+    cols = [c for c in columns if c in df.columns]
+    if not cols or len(df) == 0:
+        return
+    if not df[cols].notna().any().any():
+        raise DataFileError(f"every cell of column(s) {', '.join(cols)}{whose} is x, z, c or "
+                            "blank: the figures are suppressed or not published", path)
 
 
 def number(value, what: str, path: str | Path | None) -> float:

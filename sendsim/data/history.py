@@ -86,6 +86,11 @@ Corrections of published errors (each recorded in ``sources[...]["notes"]``):
   they belong to NaN; a column that is ``x`` for a whole year was not collected and counts 0,
   as `sendsim.data.placements` establishes from the totals. England's 2022 new-plan settings
   stay 350 short of its total (Wakefield's placements are missing from the National row).
+- requests 2022: West Berkshire publishes 0 requests received and 0 refused in a year in which
+  it completed 178 assessments and issued 176 new plans. Requests (and refusals) published as 0
+  in a year with at least `ZERO_REQUESTS_CHECK` assessments completed are read as not published
+  (NaN): a zero there is a missing return, not a year without requests. Genuine zeros of tiny
+  councils (the Isles of Scilly 2019: no requests, no assessments) are kept.
 
 Other quirks of the data (not corrected):
 
@@ -120,7 +125,8 @@ import pandas as pd
 from ..codes import AGE_BANDS, CEASE_REASONS, SETTINGS
 from . import layouts, ons
 from .files import DataFileError, find_data_dir, read_csv
-from .la import LocalAuthority, local_authority
+from .la import (AmbiguousCouncilError, LocalAuthority, UnknownCouncilError, close_names,
+                 local_authority)
 from .layouts import ACADEMIC, CALENDAR, CENSUS, R2022, R2025, period_kind, period_year, read_table
 from .placements import MAPPING, NEET_COLUMNS, age_band_of_label, map_to_settings
 
@@ -150,6 +156,10 @@ FLOW_COLUMNS: tuple[str, ...] = (
 CASELOAD_COLUMNS: tuple[str, ...] = ("total",) + SETTINGS
 
 STAT_NEIGHBOURS = "dfe_statistical_neighbours/stat_neighbours.csv"
+
+#: Assessments completed in a year above which requests published as 0 that year are read as a
+#: missing return (NaN), not as no requests (see "Corrections" in the module docstring).
+ZERO_REQUESTS_CHECK = 10
 
 
 class UnmatchedNameWarning(UserWarning):
@@ -384,9 +394,12 @@ def _build(root: Path, signature: tuple) -> _Prepared:
             df = df[df["breakdown_topic"].eq(_TOTAL_TOPIC[table])]
         return df
 
-    def with_year(df, kind):
+    def with_year(df, kind, file):
         df = df.copy()
-        df["year"] = [period_year(v, kind) for v in df["time_period"]]
+        try:
+            df["year"] = [period_year(v, kind) for v in df["time_period"]]
+        except ValueError as exc:
+            raise DataFileError(f"column time_period: {exc}", root / file) from None
         return df
 
     # caseload, 2025 release
@@ -395,14 +408,14 @@ def _build(root: Path, signature: tuple) -> _Prepared:
         file, raw = rel(raw), totals(raw, "caseload")
         settings, _ = _settings_2025(raw, "ehcplans")
         df = _unknown_where_short(pd.concat([_keys(raw), settings], axis=1), raw)
-        t["caseload"] = _Area(with_year(df, ACADEMIC), file)
+        t["caseload"] = _Area(with_year(df, ACADEMIC, file), file)
 
     # new plans, 2025 release: totals corrected, settings, ages
     raw_all = load("newplans")
     if raw_all is not None:
         raw = totals(raw_all, "newplans")
         settings, _ = _settings_2025(raw, "new_ehc_plans")
-        df = with_year(pd.concat([_keys(raw), settings], axis=1), CALENDAR)
+        df = with_year(pd.concat([_keys(raw), settings], axis=1), CALENDAR, rel(raw_all))
         df, notes = _fix_regional_totals(df)
         df = _unknown_where_short(df, raw)
         t["newplans"] = _Area(df, rel(raw_all))
@@ -415,27 +428,27 @@ def _build(root: Path, signature: tuple) -> _Prepared:
         raw = load(table)
         if raw is not None:
             file = rel(raw)
-            t[table] = _Area(with_year(totals(raw, table), CALENDAR), file)
+            t[table] = _Area(with_year(totals(raw, table), CALENDAR, file), file)
 
     raw = load("send_tribunal_appeal_rate")
     if raw is not None:
         raw = raw.assign(name_key=raw["la_name"].map(name_key))
-        t["tribunal"] = _Area(with_year(raw, CALENDAR), rel(raw), by_name=True)
+        t["tribunal"] = _Area(with_year(raw, CALENDAR, rel(raw)), rel(raw), by_name=True)
 
     # 2022 release (SEN2)
     raw = load("sen2_mi")
     if raw is not None:
-        t["sen2_mi"] = _Area(with_year(raw, CALENDAR), rel(raw))
+        t["sen2_mi"] = _Area(with_year(raw, CALENDAR, rel(raw)), rel(raw))
     for table, value, kind in (("sen2_estab_caseload", "Total_all", CENSUS),
                                ("sen2_estab_new_plans", "Total_new_all", CALENDAR)):
         raw = load(table)
         if raw is not None:
-            t[table] = _Area(with_year(_sen2_estab_settings(raw, value), kind), rel(raw))
+            t[table] = _Area(with_year(_sen2_estab_settings(raw, value), kind, rel(raw)), rel(raw))
     for table, value, kind in (("sen2_age_caseload", "Total_all", CENSUS),
                                ("sen2_age_new_plans", "Total_new_all", CALENDAR)):
         raw = load(table)
         if raw is not None:
-            t[table] = _Area(with_year(_sen2_age_bands(raw, value), kind), rel(raw))
+            t[table] = _Area(with_year(_sen2_age_bands(raw, value), kind, rel(raw)), rel(raw))
     return prep
 
 
@@ -762,6 +775,7 @@ def _history(prep: _Prepared, la: LocalAuthority, data_dir) -> CouncilHistory:
     fl.put("tribunal_appeals", (col(tri, "appeals_registered"), ftri))
     fl.put("appealable_decisions", (col(tri, "appealable_decisions"), ftri))
     flows = fl.frame(FLOW_COLUMNS)
+    flows = _zero_requests_unpublished(flows, fl.sources)
 
     # new plans by age
     na25, fna25 = _part(prep, "newplans_age", la)
@@ -786,11 +800,39 @@ def _history(prep: _Prepared, la: LocalAuthority, data_dir) -> CouncilHistory:
             pass
         sources["population"] = {"census": True, "files": {str(p): []}, "superseded": {},
                                  "notes": {}, "projection": True}
-    if caseload.empty:
-        raise DataFileError(f"no published caseload for {la} in either release", prep.root)
+    if caseload["total"].isna().all():
+        raise DataFileError(
+            f"no published caseload for {la} in either release: looked in "
+            f"{R2025}/caseload (column ehcplans) and {R2022}/sen2_age_caseload and "
+            f"sen2_estab_caseload (column Total_all); the council has no rows there, or every "
+            "figure is x, z, c or blank", prep.root)
     return CouncilHistory(la=la, caseload=caseload, caseload_by_age=by_age, flows=flows,
                           new_plans_by_age=new_by_age, population=population, sources=sources,
                           caseload_groups=groups)
+
+
+def _zero_requests_unpublished(flows: pd.DataFrame, sources: dict) -> pd.DataFrame:
+    """Requests and refusals published as 0 in a year with at least `ZERO_REQUESTS_CHECK`
+    assessments completed: NaN, and a note in sources (the module docstring)."""
+    done = flows["assessed_issued"] + flows["assessed_not_issued"].fillna(0.0)
+    bad = flows.index[(flows["requests"] == 0) & (done >= ZERO_REQUESTS_CHECK)]
+    if len(bad) == 0:
+        return flows
+    flows = flows.copy()
+    for col in ("requests", "refused"):
+        entry = sources.get(f"flows.{col}")
+        for y in bad:
+            if col == "refused" and flows.at[y, col] != 0:
+                continue
+            flows.at[y, col] = np.nan
+            if entry is None:
+                continue
+            entry["files"] = {f: [v for v in ys if v != int(y)] for f, ys in entry["files"].items()}
+            entry["files"] = {f: ys for f, ys in entry["files"].items() if ys}
+            entry["notes"] = dict(sorted({**entry["notes"], int(y): (
+                f"published as 0 while {done[y]:g} assessments were completed that year: read "
+                "as not published")}.items()))
+    return flows
 
 
 # -- public API --------------------------------------------------------------------------------
@@ -804,13 +846,26 @@ def resolve_council(la, data_dir=None) -> LocalAuthority:
         return ENGLAND
     try:
         return local_authority(la, data_dir, latest=True)
+    except AmbiguousCouncilError:
+        raise
     except DataFileError as exc:
         # a folder cut before the 2025 release starts: look the council up in SEN2 instead
         key = _code(str(la))
-        hit = [c for c in _council_rows(data_dir, include_abolished=True)
-               if key in (c.new_code.upper(), c.old_code) or c.name.casefold() == key.casefold()]
+        every = _council_rows(data_dir, include_abolished=True)
+        by_code = [c for c in every if key in (c.new_code.upper(), c.old_code)]
+        hit = by_code or [c for c in every if c.name.casefold() == key.casefold()]
         if not hit:
+            if isinstance(exc, UnknownCouncilError) and "closest names" not in exc.what:
+                near = close_names(key, [c.name for c in every])
+                if near:
+                    raise UnknownCouncilError(f"{exc.what}; closest names: {', '.join(near)}",
+                                              exc.path, exc.allowed) from None
             raise exc
+        if by_code and len({c.name.casefold() for c in by_code}) > 1:
+            which = "; ".join(str(c) for c in by_code)
+            raise AmbiguousCouncilError(f"council code '{la}' is ambiguous: it names {which}",
+                                        _prepared(data_dir).root, "give the council's name or its "
+                                        "new code") from None
         return hit[-1]
 
 

@@ -46,7 +46,9 @@ sen2_estab_new_plans
 Every layout: column names match case-insensitively (DfE mixes ``AP_PRU_total_pc`` and
 ``ap_pru_total``), percentage columns are known but not carried (they are derived figures),
 and geography/identifier columns (`METADATA_COLUMNS`) are always allowed. Cells ``x``, ``z``,
-``c`` and blanks are missing (NaN), never 0 (`sendsim.data.files.read_csv`).
+``c`` and blanks are missing (NaN), never 0 (`sendsim.data.files.read_csv`). A table with rows
+but not one figure in any value column (fully suppressed) is refused; one with a header and no
+rows reads as no rows (a folder truncated at an origin has such files).
 
 Time periods (`period_year`): caseload-type 2025-release files use academic years
 (``202223`` = January 2023 census); SEN2 caseload files use the census year (``2022`` =
@@ -385,6 +387,7 @@ def _read(path: str, mtime_ns: int, size: int, table: str) -> pd.DataFrame:
             and c.lower() != "year"]
     out = {c: raw[c] for c in meta}
     present = set(by_lower)
+    published = []
     for col in TABLES[table].values:
         alt = _resolve(layout.columns.get(col, ()), present)
         if alt is None:
@@ -392,7 +395,15 @@ def _read(path: str, mtime_ns: int, size: int, table: str) -> pd.DataFrame:
             continue
         parts = [_numbers(raw[by_lower[c.lower()]], layout, path) for c in alt]
         out[col] = parts[0] if len(parts) == 1 else pd.concat(parts, axis=1).sum(axis=1, min_count=1)
+        published.append(col)
     df = pd.DataFrame(out, index=raw.index).reset_index(drop=True)
+    # A table cut at an origin may have no rows (the caller's years are all later); a table
+    # with rows but not one figure in any value column is fully suppressed: refused.
+    if len(df) and published and not df[published].notna().any().any():
+        raise DataFileError(f"fully suppressed: every cell of its value columns ("
+                            f"{', '.join(published[:4])}{', ...' if len(published) > 4 else ''}) "
+                            f"is x, z, c or blank, so table {table} gives no figure", path,
+                            "download the table again")
     df["time_period"] = df["time_period"].map(lambda v: v.strip() if isinstance(v, str) else v)
     df.attrs.update(path=path, table=table, layout=layout.name)
     return df
