@@ -8,6 +8,7 @@ files stay the primary results; everything here can be rebuilt from them
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -104,7 +105,8 @@ def summarise(result, baseline: str | None = None, at: str = "2028-29") -> tuple
     names = [n for n in result.ensembles if not is_variant(n)]
     baseline = baseline or names[0]
     tables = summary_tables(result, baseline, at)
-    writers: dict = {name: _csv(df) for name, df in tables.items()}
+    csv_texts = {name: df.to_csv(index=False) for name, df in tables.items()}
+    writers: dict = {name: _text(t) for name, t in csv_texts.items()}
     texts = []
     if len(names) == 1:
         ens = result.ensembles[names[0]]
@@ -128,6 +130,8 @@ def summarise(result, baseline: str | None = None, at: str = "2028-29") -> tuple
     writers["provenance.json"] = lambda p: p.write_text(json.dumps(
         {"sendsim_version": __version__, "results_format": RESULTS_FORMAT, "baseline": baseline,
          "at": at, "tables": sorted(tables), "chunks_digest": result.chunks_digest,
+         "table_sha256": {n: hashlib.sha256(t.encode("utf-8")).hexdigest()
+                          for n, t in sorted(csv_texts.items())},
          **{k: result.manifest.get(k) for k in ("root_seed", "reps", "years", "scenarios",
                                                  "scenario_files", "uncertainty_sources",
                                                  "councils")}},
@@ -182,5 +186,7 @@ def check_at(result, at: str) -> None:
                          f"allowed: {shown}, written like 2028-29")
 
 
-def _csv(df):
-    return lambda p: df.to_csv(p, index=False)
+def _text(text: str):
+    return lambda p: p.write_bytes(text.encode("utf-8"))
+
+

@@ -75,8 +75,11 @@ def check_distinct(names: list[str], what: str = "scenario names") -> None:
     shared drives) are refused."""
     seen: dict[str, str] = {}
     for n in names:
+        if names.count(n) > 1:
+            raise OutputError(what, f"{n!r} is given twice", "give every scenario its own "
+                              "name (a scenario compared with itself needs a copy named apart)")
         other = seen.setdefault(n.casefold(), n)
-        if other != n or names.count(n) > 1:
+        if other != n:
             raise OutputError(what, f"{other!r} and {n!r} would be the same file on a "
                               "case-insensitive drive", "give every scenario its own name")
 

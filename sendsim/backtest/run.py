@@ -86,6 +86,12 @@ def _calibrate_one(la_code: str, data_dir, origin: int, seed: int, abc_settings:
         history = load_history(la_code, data_dir)
         cal = calibrate(history, origin, seed=seed, data_dir=data_dir, **abc_settings)
         return {"ok": True, "cal": cal}
+    except SendsimError as exc:   # refused: too small, not published, unknown council
+        la = getattr(exc, "la", None)
+        return {"ok": False, "la_code": getattr(la, "new_code", None) or la_code,
+                "reason": f"{type(exc).__name__}: {exc.line()}", "trace": "",
+                "short": f"{exc.where}: {exc.what}" if exc.where else exc.what,
+                "allowed": exc.allowed}
     except Exception as exc:   # noqa: BLE001 - one council's missing data must not stop the rest
         return {"ok": False, "la_code": la_code, "reason": f"{type(exc).__name__}: {exc}",
                 "trace": traceback.format_exc(limit=3)}
@@ -213,7 +219,14 @@ def _backtest(councils, origin, horizon, reps, seed, data_dir, folder, overwrite
     skipped = pd.DataFrame([{"la_code": r["la_code"], "stage": "calibration", "reason": r["reason"]}
                             for r in results if not r["ok"]], columns=["la_code", "stage", "reason"])
     if not cals:
-        raise BacktestError("no council could be calibrated:\n" + skipped.to_string(index=False))
+        failed = [r for r in results if not r["ok"]]
+        advice = {r.get("allowed", "") for r in failed}
+        raise BacktestError(
+            "no council could be calibrated: " + " | ".join(
+                r.get("short") or f"{r['la_code']}: {r['reason']}" for r in failed),
+            "--la" if len(failed) < 5 else "councils",
+            advice.pop() if len(advice) == 1 and "" not in advice else
+            "leave out or correct each council named, for the reason given")
     scenarios = [Scenario(name=c.la_code, title=c.la_name, parameters=c.parameters,
                           posterior_draws=tuple(dict(r) for r in c.draws.to_dict("records")))
                  for c in cals]

@@ -645,15 +645,20 @@ def read_previous(path: str | Path) -> dict:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError("", f"--previous {path}: cannot be read ({exc})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"--previous {path}", f"cannot be read as a report ({type(exc).__name__})",
+                         "give the HTML file an earlier `sendsim report` wrote") from None
     found = re.search(r'<script type="application/json" id="sendsim-figures">(.*?)</script>',
                       text, re.S)
     if not found:
         raise InputError("", f"--previous {path}: not a sendsim report (no embedded figures); give "
                          "the HTML file an earlier `sendsim report` wrote")
-    data = json.loads(found.group(1).replace("<\\/", "</"))
-    if data.get("sendsim_report") != 1:
-        raise InputError("", f"--previous {path}: report format {data.get('sendsim_report')!r} is "
-                         "not one this version reads (1)")
+    try:
+        data = json.loads(found.group(1).replace("<\\/", "</"))
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or data.get("sendsim_report") != 1:
+        raise InputError(f"--previous {path}", "its embedded figures are damaged or of a report "
+                         "format this version does not read (it reads format 1)",
+                         "give a report written by this version of sendsim")
     return data

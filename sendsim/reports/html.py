@@ -124,9 +124,19 @@ def _backtest(folder, la_code: str) -> dict:
     if not all(p.is_file() for p in needed):
         raise InputError("", f"--backtest {folder}: not a back-test folder (needs manifest.json, "
                          "scores_by_council.csv and summary.csv, as `sendsim backtest` writes)")
-    m = json.loads(needed[0].read_text(encoding="utf-8"))
-    scores = pd.read_csv(needed[1])
-    pooled = pd.read_csv(needed[2])
+    try:
+        m = json.loads(needed[0].read_text(encoding="utf-8"))
+        scores = pd.read_csv(needed[1])
+        pooled = pd.read_csv(needed[2])
+        missing = [c for c in ("la_code", "method", "scored", "measure", "horizon", "year", "q50",
+                               "q05", "q95", "actual", "error_pct", "in_90") if c not in scores]
+    except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"--backtest {folder}", f"cannot be read ({type(exc).__name__}: "
+                         f"{str(exc)[:80]})", "give a folder sendsim backtest wrote") from None
+    if not isinstance(m, dict) or missing:
+        raise InputError(f"--backtest {folder}", "is not a back-test sendsim wrote "
+                         f"({'missing columns ' + ', '.join(missing) if missing else 'bad manifest'})",
+                         "give a folder sendsim backtest wrote")
     mine = scores[(scores["la_code"].astype(str) == la_code) & (scores["method"] == "sendsim")
                   & scores["scored"].astype(bool)]
     columns = ["Measure", "Years ahead", "Year", "Forecast median", "90% interval", "Published",

@@ -10,6 +10,8 @@ summary folder.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,10 +86,18 @@ def read_summary(folder: Path, chunks_digest: str | None = None) -> tuple[dict[s
     missing = [t for t in listed if not (summary / t).is_file()]
     if missing:
         raise ReportError(f"{summary}: incomplete, missing {', '.join(missing)}", "", again)
+    recorded = prov.get("table_sha256") or {}
     tables = {}
     for name in listed:
         try:
-            tables[name] = pd.read_csv(summary / name)
+            data = (summary / name).read_bytes()
+        except OSError as exc:
+            raise ReportError(f"{summary / name}: cannot be read ({exc.strerror})", "", again) from None
+        if hashlib.sha256(data).hexdigest() != recorded.get(name):
+            raise ReportError(f"{summary / name}: is not the table the summary wrote (changed "
+                              "since, or cut short)", "", again)
+        try:
+            tables[name] = pd.read_csv(io.BytesIO(data))
         except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             raise ReportError(f"{summary / name}: cannot be read ({type(exc).__name__})", "",
                               again) from None
