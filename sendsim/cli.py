@@ -361,7 +361,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--at", default=None, help="financial year of the key figures (default: "
                                                 "the summary's, 2028-29 or the run's last)")
     rep.add_argument("--data", metavar="DIR", help="published data for the history in the "
-                                                   "charts (default: ../shared/data if present)")
+                                                   "charts (default: $SENDSIM_DATA, else ./shared/data or "
+                                                   "../shared/data if present)")
     rep.add_argument("--previous", metavar="OLD.html", help="an earlier report: the headline's "
                                                             "arrows compare with its chances")
     rep.add_argument("--backtest", metavar="DIR", help="a `sendsim backtest` folder whose "
@@ -399,7 +400,8 @@ def build_parser() -> argparse.ArgumentParser:
                                      "scenario file that sendsim run and compare accept.")
     cal.add_argument("--la", required=True, metavar="CODE_OR_NAME",
                      help="council: new code (E06000054), old code (865) or name (Wiltshire)")
-    cal.add_argument("--data", metavar="DIR", help="data folder (default: ../shared/data)")
+    cal.add_argument("--data", metavar="DIR", help="data folder (default: $SENDSIM_DATA, "
+                     "else ./shared/data, else ../shared/data)")
     cal.add_argument("--origin", required=True, metavar="YYYY-MM",
                      help="January census the forecast starts from, e.g. 2023-01")
     cal.add_argument("--out", required=True, metavar="FILE.toml",
@@ -411,7 +413,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     bt = sub.add_parser("backtest", help="Calibrate at a past origin, forecast, and score the "
                                          "forecast and three baselines against what happened.")
-    bt.add_argument("--data", metavar="DIR", help="data folder (default: ../shared/data)")
+    bt.add_argument("--data", metavar="DIR", help="data folder (default: $SENDSIM_DATA, "
+                     "else ./shared/data, else ../shared/data)")
     bt.add_argument("--origin", required=True, metavar="YYYY-MM", help="January origin, e.g. 2021-01")
     bt.add_argument("--horizon", type=_bounded(int, 1, 10, "a whole number"), default=2,
                     help="years ahead (default 2)")

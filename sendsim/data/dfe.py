@@ -39,7 +39,7 @@ def _table(la, data_dir, relative: str, columns: tuple[str, ...], *, topic: str 
     df = read_csv(path, columns=columns + ("time_period",))
     require_rows(df, path)
     values = [c for c in columns if c not in ("breakdown", "characteristic_age")]
-    require_figures(df, values, path)                 # the whole file suppressed
+    require_figures(df, values, path, each=True)      # a column suppressed in the whole file
     rows = la_rows(df, council, path, by=by)
     if topic is not None:
         if "breakdown_topic" not in rows.columns:

@@ -231,15 +231,18 @@ def require_rows(df: pd.DataFrame, path: str | Path | None) -> None:
 
 
 def require_figures(df: pd.DataFrame, columns: Iterable[str], path: str | Path | None,
-                    whose: str = "") -> None:
-    """DataFileError if every cell of each of `columns` in `df` is missing (x, z, c or blank):
-    a fully suppressed table (or a council's fully suppressed rows) gives no figure to use.
-    `whose` names the rows (" for Isles of Scilly (E06000053, 420)")."""
+                    whose: str = "", *, each: bool = False) -> None:
+    """DataFileError if every cell of `columns` in `df` is missing (x, z, c or blank): a fully
+    suppressed table (or a council's fully suppressed rows) gives no figure to use. With
+    `each`, a single column with no figure in any row is refused too, naming it (a reader's
+    required column suppressed in the whole file). `whose` names the rows
+    (" for Isles of Scilly (E06000053, 420)")."""
     cols = [c for c in columns if c in df.columns]
     if not cols or len(df) == 0:
         return
-    if not df[cols].notna().any().any():
-        raise DataFileError(f"every cell of column(s) {', '.join(cols)}{whose} is x, z, c or "
+    empty = [c for c in cols if not df[c].notna().any()]
+    if empty == cols or (each and empty):
+        raise DataFileError(f"every cell of column(s) {', '.join(empty)}{whose} is x, z, c or "
                             "blank: the figures are suppressed or not published", path)
 
 

@@ -66,6 +66,9 @@ def local_authority(la: "str | int | LocalAuthority", data_dir: str | Path | Non
         return la
     path = data_file(data_dir, REGISTER)
     df = read_csv(path, columns=("geographic_level", "new_la_code", "old_la_code", "la_name"))
+    if df.empty:
+        raise UnknownCouncilError(f"has no rows (only a header): cannot look up council '{la}'",
+                                  path, "download the table again")
     rows = df[df["geographic_level"] == "Local authority"]
     if rows.empty:
         raise UnknownCouncilError("no 'Local authority' rows in column geographic_level: "
