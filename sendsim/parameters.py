@@ -586,9 +586,12 @@ def _hints(cls) -> dict:
     return typing.get_type_hints(cls)
 
 
-def _build(tp, value, key: str, problems: list[str]):
-    """Convert TOML data to `tp`, appending one message per problem to `problems`."""
+def _build(tp, value, key: str, problems: list[str], meta=None):
+    """Convert TOML data to `tp`, appending one message per problem to `problems`; `meta`:
+    the field's metadata (its range, named in a message about a number)."""
     label = key or "(top level)"
+    rng = (f" (allowed: {allowed_text(meta['low'], meta['high'], meta.get('no_limit', False))})"
+           if meta and "low" in meta else "")
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             problems.append(f"{label}: expected a table, got {_show(value)}")
@@ -606,7 +609,7 @@ def _build(tp, value, key: str, problems: list[str]):
                 if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
                     problems.append(f"{sub}: missing (required: {f.metadata.get('doc', '')})")
                 continue
-            kwargs[name] = _build(hints[name], value[name], sub, problems)
+            kwargs[name] = _build(hints[name], value[name], sub, problems, f.metadata)
         if any(v is None for v in kwargs.values()):
             return None
         try:
@@ -620,7 +623,9 @@ def _build(tp, value, key: str, problems: list[str]):
         if not isinstance(value, (list, tuple)):
             problems.append(f"{label}: expected a list, got {_show(value)}")
             return None
-        items = [_build(item_tp, v, f"{label}[{i}]", problems) for i, v in enumerate(value)]
+        items = [_build(item_tp, v, f"{label}[{i}]", problems,
+                        None if dataclasses.is_dataclass(item_tp) else meta)
+                 for i, v in enumerate(value)]
         return None if any(i is None for i in items) else tuple(items)
     if tp is FrozenMap:
         if not isinstance(value, dict):
@@ -630,9 +635,13 @@ def _build(tp, value, key: str, problems: list[str]):
     if tp in _SCALARS:
         if isinstance(value, bool) or not isinstance(value, _SCALARS[tp]) or (
                 tp is dt.date and isinstance(value, dt.datetime)):
-            problems.append(f"{label}: expected {_TYPE_NAMES[tp]}, got {_show(value)}")
+            problems.append(f"{label}: expected {_TYPE_NAMES[tp]}, got {_show(value)}{rng}")
             return None
         if tp is float:   # NaN, infinity and the range are checked with the field (validate)
+            if isinstance(value, int) and math.isinf(_as_float(value)):
+                # too large for a float: out of range, not infinity ("no limit" is inf or 1e300)
+                problems.append(f"{label}: {_shown_number(value)} is out of range{rng}")
+                return None
             value = _as_float(value)
         return value
     raise TypeError(f"unsupported parameter type {tp!r} at {label}")  # pragma: no cover
@@ -753,7 +762,8 @@ def _check_kind(kind: str, meta, v, k: str, problems: list[str], unsound: list[s
             return True
         problems.append(f"{key}: {msg}")
         if isinstance(x, bool) or not isinstance(x, (int, float)) or (
-                isinstance(x, float) and not math.isfinite(x)):
+                isinstance(x, float) and not math.isfinite(x)) or (
+                isinstance(x, int) and abs(x) > NO_LIMIT):   # no float holds it: sums overflow
             unsound.append(key)
         return False
 
@@ -922,6 +932,7 @@ def _check_semantics(p: Parameters, problems: list[str]) -> None:
             problems.append(f"reviews.cease_at_review: probabilities for {band} sum to {total:.3f} "
                             "(allowed: at most 1)")
     clean = not problems   # else the whole-set check below would repeat those problems
+    base_problems: set[str] | None = None
     for i, u in enumerate(p.uncertainty):
         k = f"uncertainty[{i}]"
         if not u.low <= u.mode <= u.high:
@@ -941,15 +952,15 @@ def _check_semantics(p: Parameters, problems: list[str]) -> None:
                 problems.append(f"{k}: {u.key} = {end} is not allowed ({msg})")
         if not clean or any(msg for _, msg in wrong):
             continue
+        if base_problems is None:     # what is wrong whatever the uncertain values (later checks)
+            base_problems = set(_problems_of(_without_uncertainty(p)))
         for end in (u.low, u.high):   # both ends must give valid parameters
-            data = p.to_dict()
-            data["uncertainty"] = []       # check this one value alone (and do not recurse)
+            data = _without_uncertainty(p)   # this one value alone (and do not recurse)
             node, leaf = _locate(data, u.key)
             node[leaf] = int(round(end)) if isinstance(current, int) else float(end)
-            try:
-                Parameters.from_dict(data)
-            except ParameterError as exc:
-                problems.append(f"{k}: {u.key} = {end} is not allowed ({exc.problems[0]})")
+            for q in _problems_of(data):   # only what this end brings, not what is wrong anyway
+                if q not in base_problems:
+                    problems.append(f"{k}: {u.key} = {end} is not allowed ({q})")
     f = p.finance
     for label in list(f.hnb_income_gbp) + list(f.schools_block_transfer_gbp) + list(f.la_contribution_gbp) + [f.price_base_fy]:
         if not _is_fy(label):
@@ -962,6 +973,20 @@ def _check_semantics(p: Parameters, problems: list[str]) -> None:
     if not p.population.projection or not any(
             int(y) <= start.year for y in p.population.projection if y.isdigit()):
         problems.append(f"population.projection: needs a year at or before the start year {start.year}")
+
+
+def _without_uncertainty(p: Parameters) -> dict:
+    data = p.to_dict()
+    data["uncertainty"] = []
+    return data
+
+
+def _problems_of(data: dict) -> list[str]:
+    try:
+        Parameters.from_dict(data)
+    except ParameterError as exc:
+        return exc.problems
+    return []
 
 
 def _is_fy(label: str) -> bool:
