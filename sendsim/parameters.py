@@ -554,16 +554,9 @@ def read_toml(path: str | Path, error: type[ParameterError] = ParameterError) ->
 
 def _locate(data: dict, dotted: str):
     """(container, key) of a dotted path with optional [i] list indexes, or ParameterError."""
-    parts: list = []
-    for part in dotted.split("."):
-        name, _, rest = part.partition("[")
-        parts.append(name)
-        while rest:
-            idx, _, rest = rest.partition("]")
-            if not idx.isdigit():
-                raise ParameterError([f"{dotted}: '[{idx}]' is not a list index"])
-            parts.append(int(idx))
-            rest = rest.lstrip("[")
+    parts = _tokens(dotted)
+    if any(t is None or t == -1 for t in parts):
+        raise ParameterError([f"{dotted}: an index in [] is not a list index (allowed: [0], [1], ...)"])
     node = data
     for key in parts[:-1]:
         try:

@@ -104,43 +104,26 @@ def test_a_parquet_file_from_another_chunk_is_refused(copy, tmp_path, capsys):
     both_refuse(copy, tmp_path, capsys, first.name)
 
 
-@pytest.mark.parametrize("reps", [2, 8], ids=["reps-edited-down", "reps-edited-up"])
-def test_an_edited_replication_count_is_not_believed(copy, tmp_path, capsys, reps):
+@pytest.mark.parametrize("key, value, names", [
+    ("reps", 2, "replications"),                  # fewer believed: would summarise a subset
+    ("reps", 8, "replications"),                  # more believed: would claim what is not there
+    ("root_seed", 12, "different experiment"),    # the chunks' fingerprint no longer matches
+    ("results_format", 1, "format 1"),            # another format: refused, never rewritten
+    ("results_format", 2, "format 2"),
+    ("sendsim_version", "0.1.0", "0.1.0"),        # another version likewise
+], ids=["reps-edited-down", "reps-edited-up", "seed-edited", "format-1", "format-2",
+        "other-version"])
+def test_an_edited_manifest_is_not_believed(copy, tmp_path, capsys, key, value, names):
     path = copy / "manifest.json"
     manifest = json.loads(path.read_text(encoding="utf-8"))
-    manifest["reps"] = reps
+    manifest[key] = value
     path.write_text(json.dumps(manifest), encoding="utf-8")
-    both_refuse(copy, tmp_path, capsys, "replications")
-
-
-def test_an_edited_seed_does_not_match_the_chunks(copy, tmp_path, capsys):
-    path = copy / "manifest.json"
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    manifest["root_seed"] = 12
-    path.write_text(json.dumps(manifest), encoding="utf-8")
-    both_refuse(copy, tmp_path, capsys, "different experiment")
+    both_refuse(copy, tmp_path, capsys, names)
 
 
 def test_a_broken_manifest_is_refused(copy, tmp_path, capsys):
     (copy / "manifest.json").write_text('{"reps": 4,', encoding="utf-8")
     both_refuse(copy, tmp_path, capsys, "manifest.json")
-
-
-@pytest.mark.parametrize("fmt", [1, 2], ids=["format-1", "format-2"])
-def test_a_folder_of_another_format_is_refused_not_rewritten(copy, tmp_path, capsys, fmt):
-    path = copy / "manifest.json"
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    manifest["results_format"] = fmt
-    path.write_text(json.dumps(manifest), encoding="utf-8")
-    both_refuse(copy, tmp_path, capsys, f"format {fmt}")
-
-
-def test_a_folder_of_another_version_is_refused(copy, tmp_path, capsys):
-    path = copy / "manifest.json"
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    manifest["sendsim_version"] = "0.1.0"
-    path.write_text(json.dumps(manifest), encoding="utf-8")
-    both_refuse(copy, tmp_path, capsys, "0.1.0")
 
 
 def test_an_edited_summary_table_is_refused_by_report(copy, tmp_path, capsys):

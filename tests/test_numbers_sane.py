@@ -16,7 +16,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
-import importlib.util
 import math
 import re
 import typing
@@ -26,6 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sendsim import parameters
 from sendsim.cli import main
 from sendsim.councils import default_parameters
 from sendsim.parameters import (FrozenMap, ParameterError, Parameters, allowed, describe,
@@ -43,15 +43,7 @@ NAN = math.nan
 # -- helpers ------------------------------------------------------------------------------------
 
 def _parts(dotted: str) -> list:
-    out: list = []
-    for part in dotted.split("."):
-        name, _, rest = part.partition("[")
-        out.append(name)
-        while rest:
-            idx, _, rest = rest.partition("]")
-            out.append(int(idx))
-            rest = rest.lstrip("[")
-    return out
+    return parameters._tokens(dotted)
 
 
 def set_at(data: dict, dotted: str, value) -> dict:
@@ -356,15 +348,8 @@ base = "builtin:wiltshire"
 
 
 def intervention(target: str, change: str, effect: str, extra: str = "") -> str:
-    return f"""
-[[interventions]]
-name = "lever"
-target = "{target}"
-change = "{change}"
-effect = {effect}
-start = 2025-01-01
-{extra}
-"""
+    from test_scenario_files import intervention as named
+    return named("lever", target, change, effect, extra)
 
 
 def project(extra: str) -> str:
@@ -571,11 +556,8 @@ def test_a_valid_draws_file_passes_check_and_runs(tmp_path, capsys):
 # -- 6. the docs state the ranges the code enforces --------------------------------------------
 
 def _generator():
-    spec = importlib.util.spec_from_file_location("gen_parameter_table",
-                                                  DOCS / "gen_parameter_table.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    from test_docs import load_generator
+    return load_generator()
 
 
 def test_the_parameter_table_states_every_range():
