@@ -39,7 +39,7 @@ def load_scenario_or_parameters(path: str | None):
     try:
         with open(path, "rb") as fh:
             is_scenario = "scenario" in tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError):
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         is_scenario = False     # let the loader below report the problem with the file's name
     if is_scenario:
         from .scenario_files import load_scenario
