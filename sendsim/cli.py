@@ -39,7 +39,7 @@ def load_scenario_or_parameters(path: str | None):
     try:
         with open(path, "rb") as fh:
             is_scenario = "scenario" in tomllib.load(fh)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (OSError, ValueError):   # not UTF-8, not TOML, an integer of thousands of digits
         is_scenario = False     # let the loader below report the problem with the file's name
     if is_scenario:
         from .scenario_files import load_scenario
