@@ -193,9 +193,12 @@ def cmd_report(args) -> int:
 def cmd_summarise(args) -> int:
     from .experiment import load_experiment, read_manifest
     from .experiment_output import write_summary
-    from .output import LOCK, OutputLock
+    from .output import LOCK, OutputLock, read_marker
     folder = Path(args.folder)
-    read_manifest(folder)                     # refuse a folder that is not an experiment first
+    marked = read_marker(folder) if folder.is_dir() else None
+    if marked is None or marked["kind"] != "experiment":
+        read_manifest(folder)                 # refuse a folder that is not an experiment first
+    # a run that has claimed its folder may not have written its manifest yet: the lock first
     with OutputLock(folder / LOCK, folder, "experiment"):
         result = load_experiment(folder)
         print(write_summary(result, baseline=args.baseline, at=args.at))

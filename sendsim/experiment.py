@@ -180,7 +180,8 @@ def run_experiment(scenarios: list[Scenario] | Scenario, reps: int, seed: int,
         return _run(scenarios, reps, seed, years, None, finger, {}, executor, workers,
                     chunk_size, progress, contributions)
     check_resources(scenarios, reps, years, folder)
-    claim_folder(folder, "experiment", overwrite, CONTENTS)     # refuse before writing anything
+    if claim_folder(folder, "experiment", overwrite, CONTENTS) == "replace":  # refuse before
+        _refuse_other_version(folder)                                          # writing anything
     created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     try:
@@ -391,6 +392,7 @@ def _open_folder(folder: Path, finger: dict, scenarios, reps: int, overwrite: bo
     state = claim_folder(folder, "experiment", overwrite, CONTENTS)
     sweep(folder, recursive=True, all_hosts_pids=True)     # we hold the lock: all litter is old
     if state == "replace":
+        _refuse_other_version(folder)
         clear_folder(folder, CONTENTS)
         state = "new"
     path = folder / "manifest.json"
@@ -407,6 +409,27 @@ def _open_folder(folder: Path, finger: dict, scenarios, reps: int, overwrite: bo
     write_marker(folder, "experiment")
     _write_json(path, manifest)
     return manifest
+
+
+def _refuse_other_version(folder: Path) -> None:
+    """--overwrite replaces only this version's folders: one whose manifest or marker names
+    another version or results format is refused, as read_manifest refuses to read it."""
+    from .output import read_marker
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = {}
+    manifest = manifest if isinstance(manifest, dict) else {}
+    fmt = manifest.get("results_format", RESULTS_FORMAT)
+    made_by = {manifest.get("sendsim_version", __version__),
+               (read_marker(folder) or {}).get("sendsim_version", __version__)}
+    if fmt != RESULTS_FORMAT or made_by != {__version__}:
+        raise IntegrityError(str(folder), f"was written by sendsim "
+                             f"{', '.join(sorted(map(str, made_by - {__version__}))) or __version__}"
+                             f" in results format {fmt}; this is sendsim {__version__} (format "
+                             f"{RESULTS_FORMAT}) and it does not rewrite other versions' folders",
+                             "run the experiment again with this version into a new folder, or "
+                             "use the version that wrote it")
 
 
 def _scenario_records(scenarios) -> dict:
