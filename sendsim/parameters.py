@@ -631,11 +631,11 @@ def _build(tp, value, key: str, problems: list[str], meta=None):
             problems.append(f"{label}: expected {_TYPE_NAMES[tp]}, got {_show(value)}{rng}")
             return None
         if tp is float:   # NaN, infinity and the range are checked with the field (validate)
-            if isinstance(value, int) and math.isinf(_as_float(value)):
+            if isinstance(value, int) and math.isinf(as_float(value)):
                 # too large for a float: out of range, not infinity ("no limit" is inf or 1e300)
                 problems.append(f"{label}: {_shown_number(value)} is out of range{rng}")
                 return None
-            value = _as_float(value)
+            value = as_float(value)
         return value
     raise TypeError(f"unsupported parameter type {tp!r} at {label}")  # pragma: no cover
 
@@ -650,16 +650,16 @@ def _freeze(value: dict, label: str, problems: list[str]):
                 problems.append(f"{label}.{k}: expected a list of numbers")
                 out[k] = ()
             else:
-                out[k] = tuple(_as_float(x) for x in v)
+                out[k] = tuple(as_float(x) for x in v)
         elif isinstance(v, (int, float)) and not isinstance(v, bool):
-            out[k] = _as_float(v)
+            out[k] = as_float(v)
         else:
             problems.append(f"{label}.{k}: expected a number, got {_show(v)}")
             out[k] = 0.0
     return FrozenMap(out)
 
 
-def _as_float(x) -> float:
+def as_float(x) -> float:
     """float(x); a whole number too large for a float is infinite (and refused as such)."""
     try:
         return float(x)

@@ -21,11 +21,10 @@ import copy
 import csv
 import datetime as dt
 import io
-import math
 from pathlib import Path
 
-from .parameters import (FrozenMap, ParameterError, Parameters, dotted_items, read_text_file,
-                         read_toml)
+from .parameters import (FrozenMap, ParameterError, Parameters, as_float, dotted_items,
+                         read_text_file, read_toml)
 from .scenario import (MAX_CELL_PROBLEMS, CapacityProject, Condition, Effect, Intervention,
                        Scenario, Sources, draws_problems)
 
@@ -262,27 +261,19 @@ def _get(item: dict, key: str, kind, where: str, problems: list[str], default=..
         want = names.get(kind, "a number") if not isinstance(kind, tuple) else "a number"
         problems.append(f"{where}.{key}: expected {want}, got {v!r}")
         return None if default is ... else default
-    return _float(v) if kind is not int and isinstance(v, int) and not isinstance(v, bool) else v
-
-
-def _float(v) -> float:
-    """float(v); a whole number too large for a float is infinite (and refused as such)."""
-    try:
-        return float(v)
-    except OverflowError:
-        return math.inf if v > 0 else -math.inf
+    return as_float(v) if kind is not int and isinstance(v, int) and not isinstance(v, bool) else v
 
 
 def _effect(v, where: str, problems: list[str]) -> Effect | None:
     if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return Effect.fixed(_float(v))
+        return Effect.fixed(as_float(v))
     if isinstance(v, dict):
         extra = [k for k in v if k not in ("low", "mode", "high")]
         if extra or any(not isinstance(v.get(k), (int, float)) or isinstance(v.get(k), bool)
                         for k in ("low", "mode", "high")):
             problems.append(f"{where}: expected {{ low = ..., mode = ..., high = ... }} (numbers), got {v!r}")
             return None
-        return Effect(low=_float(v["low"]), mode=_float(v["mode"]), high=_float(v["high"]))
+        return Effect(low=as_float(v["low"]), mode=as_float(v["mode"]), high=as_float(v["high"]))
     problems.append(f"{where}: expected a number or {{ low, mode, high }}, got {v!r}")
     return None
 
