@@ -462,12 +462,13 @@ def read_manifest(folder: str | Path) -> dict:
     path = folder / "manifest.json"
     found = read_marker(folder)
     if found is None:
-        if path.is_file():
+        if path.is_file() and '"sendsim_version"' in path.read_text(encoding="utf-8",
+                                                                   errors="replace"):
             raise IntegrityError(str(folder), "was written by an older sendsim (no .sendsim "
                                  "marker, results format 1 or 2)", "run the experiment again "
                                  f"with sendsim {__version__}: the same scenario files and "
                                  "--seed give the same replications")
-        raise IntegrityError(str(folder), "is not an experiment folder (no manifest.json)",
+        raise IntegrityError(str(folder), "is not an experiment folder (no sendsim manifest.json)",
                              "give a folder written by sendsim run or compare")
     if found["kind"] != "experiment":
         raise IntegrityError(str(folder), f"is a sendsim {found['kind']} folder, not an "
