@@ -24,9 +24,9 @@ import tracemalloc
 from collections import defaultdict
 
 from sendsim import __version__
-from sendsim.model import RunSpec, SendModel
+from sendsim.engine.model import RunSpec, SendModel
 from sendsim.parameters import Parameters
-from sendsim.results import RunResult
+from sendsim.engine.tables import RunResult
 
 
 def one_rep(params, seed, years):

@@ -19,8 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from sendsim.experiment import run_experiment
-from sendsim.scenario_files import load_scenario
+from sendsim.experiment.run import run_experiment
+from sendsim.scenario.files import load_scenario
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -15,7 +15,7 @@ import statistics
 import time
 from pathlib import Path
 
-from sendsim.experiment import load_ensemble, read_manifest, verify_folder
+from sendsim.experiment.run import load_ensemble, read_manifest, verify_folder
 
 
 def timed(fn, repeat: int) -> tuple[float, float]:

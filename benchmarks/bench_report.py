@@ -25,7 +25,7 @@ from sendsim.reports.board import build_report
 from sendsim.reports.history import published_history
 from sendsim.reports.html import render_html
 from sendsim.reports.pdf import html_to_pdf
-from sendsim.reports.results import read_results
+from sendsim.reports.inputs import read_results
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ the Isle of Wight's data cannot give (behavioural rates: step-ups and step-downs
 review ceasing, the phase-transfer tables, SEN support exits, decision and drafting times,
 inflation) stays Wiltshire's, and its source line says so. The output is validated
 (`Parameters.from_dict`) before it is written, is written atomically, and is the same bytes on
-every run; ``tests/test_derive_isle_of_wight.py`` re-runs this script and fails if the
+every run; ``tests/calibration/test_derive_isle_of_wight.py`` re-runs this script and fails if the
 committed file differs, so edit this script, never the TOML.
 
 History used ends at the January 2023 census (caseload, ``time_period`` 202223) and calendar

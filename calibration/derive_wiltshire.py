@@ -5,7 +5,7 @@ Run from the repository root::
     python calibration/derive_wiltshire.py [--data DIR] [--out PATH]
 
 The output is validated (`Parameters.from_dict`) before it is written, is written atomically,
-and is the same bytes on every run. ``tests/test_derive_wiltshire.py`` re-runs this script and
+and is the same bytes on every run. ``tests/calibration/test_derive_wiltshire.py`` re-runs this script and
 fails if the shipped file differs, so edit this script, never the TOML.
 
 History used ends at the January 2023 census (caseload, ``time_period`` 202223) and calendar
@@ -91,7 +91,7 @@ from sendsim.data.la import local_authority  # noqa: E402
 from sendsim.data.placements import (largest_remainder, restrict_to_age_band,  # noqa: E402
                                      rounded_distribution)
 from sendsim.parameters import Parameters  # noqa: E402
-from sendsim.population import AGES_IN_BAND, start_joint_table  # noqa: E402
+from sendsim.engine.population import AGES_IN_BAND, start_joint_table  # noqa: E402
 
 
 def checkout_data_dir(explicit=None):

@@ -9,7 +9,7 @@ file and scenario value is checked against). Nothing in the table is typed by ha
     python docs/gen_parameter_table.py          # rewrite the table in docs/model.md
     python docs/gen_parameter_table.py --check  # exit 1 if the table is out of date
 
-tests/test_docs.py fails while the table differs from what this script would write.
+tests/docs/test_docs.py fails while the table differs from what this script would write.
 """
 
 from __future__ import annotations

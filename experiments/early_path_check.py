@@ -21,7 +21,7 @@ import sys
 import numpy as np
 
 from sendsim.councils import default_parameters
-from sendsim.runner import run_replications
+from sendsim.experiment.runner import run_replications
 
 JANUARY_2024 = 5536
 SEED004_MONTH_END = {dt.date(2024, 4, 30): 5728, dt.date(2024, 5, 31): 5815,

@@ -149,9 +149,9 @@ def calibrate_wiltshire(folder: Path, data: Path) -> Path:
 
 def run_both(scenario_file: Path, reps: int) -> dict[str, pd.DataFrame]:
     from sendsim.councils import default_parameters
-    from sendsim.experiment import run_experiment
-    from sendsim.scenario import Scenario
-    from sendsim.scenario_files import load_scenario
+    from sendsim.experiment.run import run_experiment
+    from sendsim.scenario.definition import Scenario
+    from sendsim.scenario.files import load_scenario
 
     calibrated = load_scenario(scenario_file)
     builtin = Scenario.of(default_parameters(), name="builtin")

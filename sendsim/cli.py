@@ -9,9 +9,9 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__
-from .errors import EXIT_INTERNAL, EXIT_REFUSED, SendsimError, UsageError
-from .parameters import ParameterError, Parameters
+from sendsim import __version__
+from sendsim.errors import EXIT_INTERNAL, EXIT_REFUSED, SendsimError, UsageError
+from sendsim.parameters import ParameterError, Parameters
 
 #: Worker processes at most, even when asked to use more than the machine's cores.
 MAX_WORKERS = 256
@@ -19,7 +19,7 @@ MAX_WORKERS = 256
 
 def _load(path: str | None) -> Parameters:
     if path is None:
-        from .councils import default_parameters
+        from sendsim.councils import default_parameters
         return default_parameters()
     return Parameters.from_toml(path)
 
@@ -27,8 +27,8 @@ def _load(path: str | None) -> Parameters:
 def load_scenario_or_parameters(path: str | None):
     """A scenario file (it has a [scenario] table), or a plain parameter file run as it is;
     None is the built-in council."""
-    from .scenario import Scenario
-    from .output import check_name, safe_stem
+    from sendsim.scenario.definition import Scenario
+    from sendsim.folders import check_name, safe_stem
     if path is None:
         params = _load(None)
         return Scenario.of(params, name=params.council.name.lower().replace(" ", "_"))
@@ -42,7 +42,7 @@ def load_scenario_or_parameters(path: str | None):
     except (OSError, ValueError):   # not UTF-8, not TOML, an integer of thousands of digits
         is_scenario = False     # let the loader below report the problem with the file's name
     if is_scenario:
-        from .scenario_files import load_scenario
+        from sendsim.scenario.files import load_scenario
         s = load_scenario(path)
         check_name(s.name, "scenario name", f"{path}: scenario.name")
         return s
@@ -82,10 +82,10 @@ def _executor(args):
 
 
 def _experiment(args, paths: list[str | None], baseline_first: bool) -> int:
-    from .experiment import run_experiment
-    from .experiment_output import write_summary
-    from .model import RunSpec
-    from .output import LOCK, OutputLock
+    from sendsim.experiment.run import run_experiment
+    from sendsim.experiment.outputs import write_summary
+    from sendsim.engine.model import RunSpec
+    from sendsim.folders import LOCK, OutputLock
 
     scenarios = [load_scenario_or_parameters(p) for p in paths]
     start = scenarios[0].parameters.council.start_date
@@ -95,7 +95,7 @@ def _experiment(args, paths: list[str | None], baseline_first: bool) -> int:
     names = "_vs_".join(s.name for s in scenarios)[:80]
     contributions = {}
     if getattr(args, "contributions", False):
-        from .contributions import contribution_scenarios
+        from sendsim.experiment.contributions import contribution_scenarios
         if len(scenarios) < 2:
             raise UsageError("--contributions", "needs a baseline and at least one plan",
                              "give two or more scenario files")
@@ -140,7 +140,7 @@ def _workers(args) -> int | None:
 
 def check_at_option(at: str, start: dt.date, end: dt.date) -> None:
     """--at must be a financial year (YYYY-YY) that a run from `start` to `end` covers."""
-    from .parameters import _is_fy
+    from sendsim.parameters import _is_fy
     first = start.year if start.month >= 4 else start.year - 1
     end = end - dt.timedelta(days=1)          # the run stops at the start of `end`
     last = end.year if end.month >= 4 else end.year - 1
@@ -163,9 +163,9 @@ def cmd_compare(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from .reports.html import write_report
+    from sendsim.reports.html import write_report
     if args.data is not None:
-        from .data.files import find_data_dir
+        from sendsim.data.files import find_data_dir
         find_data_dir(args.data)
     for option, path in (("--previous", args.previous), ("--backtest", args.backtest)):
         if path is not None and not Path(path).exists():
@@ -191,9 +191,9 @@ def cmd_report(args) -> int:
 
 
 def cmd_summarise(args) -> int:
-    from .experiment import load_experiment, read_manifest
-    from .experiment_output import write_summary
-    from .output import LOCK, OutputLock, read_marker
+    from sendsim.experiment.run import load_experiment, read_manifest
+    from sendsim.experiment.outputs import write_summary
+    from sendsim.folders import LOCK, OutputLock, read_marker
     folder = Path(args.folder)
     marked = read_marker(folder) if folder.is_dir() else None
     if marked is None or marked["kind"] != "experiment":
@@ -206,8 +206,8 @@ def cmd_summarise(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from .model import RunSpec
-    from .scenario_files import ScenarioError
+    from sendsim.engine.model import RunSpec
+    from sendsim.scenario.files import ScenarioError
     s = load_scenario_or_parameters(args.file)
     p = s.parameters
     end = RunSpec(args.years).end_date(p.council.start_date)
@@ -227,8 +227,8 @@ PARAMS_HEADER = "# The built-in council's parameters, written by sendsim params"
 
 
 def cmd_params(args) -> int:
-    from .errors import OutputError
-    from .output import OutputExistsError, atomic_write, writable_parent
+    from sendsim.errors import OutputError
+    from sendsim.folders import OutputExistsError, atomic_write, writable_parent
     p = _load(None)
     text = f"{PARAMS_HEADER} (sendsim {__version__}).\n" + p.to_toml()
     if not args.out:
@@ -257,11 +257,11 @@ def cmd_params(args) -> int:
 
 def cmd_calibrate(args) -> int:
     import time
-    from .calibration import calibrate, origin_year, write_calibration
-    from .calibration.calibrate import output_paths
-    from .data.files import find_data_dir
-    from .data.history import load_history
-    from .output import OutputLock, lock_path_for
+    from sendsim.calibration import calibrate, origin_year, write_calibration
+    from sendsim.calibration.calibrate import output_paths
+    from sendsim.data.files import find_data_dir
+    from sendsim.data.history import load_history
+    from sendsim.folders import OutputLock, lock_path_for
     origin = origin_year(args.origin)
     output_paths(args.out, args.overwrite)      # refuse a bad --out before an expensive fit
     data_dir = find_data_dir(args.data)
@@ -288,10 +288,10 @@ def cmd_calibrate(args) -> int:
 
 
 def cmd_backtest(args) -> int:
-    from .backtest.run import backtest
-    from .calibration import origin_year
-    from .data.files import find_data_dir
-    from .data.history import councils_with_history
+    from sendsim.backtest.run import backtest
+    from sendsim.calibration import origin_year
+    from sendsim.data.files import find_data_dir
+    from sendsim.data.history import councils_with_history
     if bool(args.all) == bool(args.la):
         raise UsageError("--la/--all", "give --la CODE_OR_NAME (repeatable) or --all",
                          "one of the two, not both")
@@ -304,7 +304,7 @@ def cmd_backtest(args) -> int:
                        workers=_workers(args), executor=executor, progress=not args.quiet)
     finally:
         close()
-    from .backtest.scores import headline_markdown
+    from sendsim.backtest.scores import headline_markdown
     print(headline_markdown(res.summary))
     t = res.timings
     print(f"\n{len(set(res.forecasts['la_code']))} councils back-tested ({len(res.skipped)} "
@@ -489,7 +489,7 @@ def _positive(kind: type, least, what: str):
     return _bounded(kind, least, 10**9, what, above=kind is float)
 
 
-from .experiment import MAX_REPS, MAX_SEED, MAX_YEARS  # noqa: E402  (bounds the options share)
+from sendsim.experiment.run import MAX_REPS, MAX_SEED, MAX_YEARS  # noqa: E402  (bounds the options share)
 
 _reps = _bounded(int, 1, MAX_REPS, "a whole number")
 _years = _bounded(float, 0.0, MAX_YEARS, "a number of years", above=True)

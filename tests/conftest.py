@@ -35,3 +35,11 @@ def shared_data():
         pytest.skip("shared data not available: no ../shared/data beside the repository and "
                     "SENDSIM_DATA unset")
     return path
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test that reads the published statistics carries the `shared_data` marker, so
+    `pytest -m "not shared_data"` runs the tests that must always run."""
+    for item in items:
+        if "shared_data" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.shared_data)

@@ -6,11 +6,11 @@ tables are long form, one row per la_code/origin/measure/horizon/method with qua
 q05..q95 (`FORECAST_COLUMNS`); years follow `last_known_year` and `target_year`.
 """
 
-from .baselines import (BASELINES, FORECAST_COLUMNS, average_growth_4y, baseline_forecasts,
+from sendsim.backtest.baselines import (BASELINES, FORECAST_COLUMNS, average_growth_4y, baseline_forecasts,
                         is_caseload, known_history, last_growth, last_known_year, linear_trend,
                         target_year)
-from .plots import plot_council, plot_coverage, plot_errors
-from .scores import (headline_markdown, headline_table, interval_score, markdown, method_order,
+from sendsim.backtest.charts import plot_council, plot_coverage, plot_errors
+from sendsim.backtest.scores import (headline_markdown, headline_table, interval_score, markdown, method_order,
                      score, summary, summary_by_measure)
 
 __all__ = [

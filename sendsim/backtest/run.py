@@ -12,7 +12,7 @@ Steps, each council independent:
    where published, and the scores.
 
 Data after the origin cannot reach a forecast: calibration sees `history.until(origin)` only,
-the baselines refuse later values, and `tests/test_backtest_leakage.py` checks that a data folder
+the baselines refuse later values, and `tests/backtest/test_backtest_leakage.py` checks that a data folder
 truncated at the origin gives identical forecasts.
 """
 
@@ -32,14 +32,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import __version__
-from ..data.history import MEASURES, PLACEMENT_GROUPS
-from ..errors import SendsimError
-from ..output import (MARKER, OutputLock, claim_folder, clear_folder, inside, lock_path_for, marker,
+from sendsim import __version__
+from sendsim.data.history import MEASURES, PLACEMENT_GROUPS
+from sendsim.errors import SendsimError
+from sendsim.folders import (MARKER, OutputLock, claim_folder, clear_folder, inside, lock_path_for, marker,
                       move_into_place, staging_dir, sweep)
-from ..scenario import Scenario
-from .baselines import FORECAST_COLUMNS, baseline_forecasts, known_history, target_year
-from .scores import headline_markdown, score, summary, summary_by_measure
+from sendsim.scenario.definition import Scenario
+from sendsim.backtest.baselines import FORECAST_COLUMNS, baseline_forecasts, known_history, target_year
+from sendsim.backtest.scores import headline_markdown, score, summary, summary_by_measure
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 #: The model's census columns summed into each placement group scored.
@@ -80,8 +80,8 @@ class BacktestResult:
 # -- one council's calibration, in a worker -----------------------------------------------------
 
 def _calibrate_one(la_code: str, data_dir, origin: int, seed: int, abc_settings: dict):
-    from ..calibration.calibrate import calibrate
-    from ..data.history import load_history
+    from sendsim.calibration.calibrate import calibrate
+    from sendsim.data.history import load_history
     try:
         history = load_history(la_code, data_dir)
         cal = calibrate(history, origin, seed=seed, data_dir=data_dir, **abc_settings)
@@ -174,9 +174,9 @@ def backtest(councils: list, origin: int, horizon: int, reps: int, seed: int = 2
              progress: bool = True, abc_settings: dict | None = None,
              log=print) -> BacktestResult:
     """Back-test `councils` (codes or names) from January `origin` over `horizon` years."""
-    from ..data.files import find_data_dir
-    from ..data.history import load_history
-    from ..experiment import default_workers, run_experiment
+    from sendsim.data.files import find_data_dir
+    from sendsim.data.history import load_history
+    from sendsim.experiment.run import default_workers, run_experiment
     if horizon < 1:
         raise BacktestError(f"--horizon must be at least 1 (got {horizon})")
     if reps < 2:
@@ -195,8 +195,8 @@ def backtest(councils: list, origin: int, horizon: int, reps: int, seed: int = 2
 
 def _backtest(councils, origin, horizon, reps, seed, data_dir, folder, overwrite, workers,
               executor, progress, abc_settings) -> BacktestResult:
-    from ..data.history import load_history
-    from ..experiment import default_workers, run_experiment
+    from sendsim.data.history import load_history
+    from sendsim.experiment.run import default_workers, run_experiment
     horizons = list(range(1, horizon + 1))
     abc_settings = abc_settings or {}
     timings: dict[str, float] = {}
@@ -311,7 +311,7 @@ def write_backtest(res: BacktestResult, cals: list, folder: Path, overwrite: boo
                    manifest: dict, known: dict | None = None, actuals=None) -> Path:
     """Write the back-test folder whole, or not at all (a staging folder, then a rename);
     an existing folder is replaced only if it is a sendsim back-test (`claim_folder`)."""
-    from .plots import plot_council, plot_coverage, plot_errors
+    from sendsim.backtest.charts import plot_council, plot_coverage, plot_errors
     folder = Path(folder)
     tmp = staging_dir(folder.parent)
     try:

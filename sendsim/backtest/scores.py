@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .baselines import BASELINES, FORECAST_COLUMNS
+from sendsim.backtest.baselines import BASELINES, FORECAST_COLUMNS
 
 MODEL_METHOD = "sendsim"
 ACTUAL_COLUMNS = ["la_code", "measure", "year", "actual"]

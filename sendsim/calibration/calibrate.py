@@ -21,13 +21,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import __version__
-from ..errors import OutputError, UsageError
-from ..output import (MARKER, OutputExistsError, marker, move_into_place, read_marker, sweep,
+from sendsim import __version__
+from sendsim.errors import OutputError, UsageError
+from sendsim.folders import (MARKER, OutputExistsError, marker, move_into_place, read_marker, sweep,
                       temp_name, writable_parent)
-from ..parameters import Parameters
-from . import fit as abc
-from .derive import Derivation, check_calibratable, scaled_ceasing, with_starts
+from sendsim.parameters import Parameters
+from sendsim.calibration import fit as abc
+from sendsim.calibration.derive import Derivation, check_calibratable, scaled_ceasing, with_starts
 
 
 @dataclass
@@ -68,7 +68,7 @@ class Calibration:
 
 def neighbour_prior(history, origin: int, years: list[int], data_dir=None) -> tuple[tuple[float, float], list[str]]:
     """Trend prior from statistical neighbours' request growth (England's when none usable)."""
-    from ..data import history as hist
+    from sendsim.data import history as hist
     series, names = [], []
     try:
         neighbours = hist.statistical_neighbours(history.la, data_dir)
@@ -168,8 +168,8 @@ def tune_leaving(base: dict, template: dict, target: float, factor: float, seed:
     other than moving away: the template's review and post-19 ceasing scale with it, but not in
     proportion (it depends on the council's ages and settings), so a pilot year of the engine
     is run and the factor corrected by target / simulated, `rounds` times."""
-    from ..model import simulate
-    from ..scenario import Scenario, Sources
+    from sendsim.engine.model import simulate
+    from sendsim.scenario.definition import Scenario, Sources
     moving = ("transfer", "moved_outside_eng", "deceased")
     for i in range(rounds):
         d = copy.deepcopy(base)

@@ -33,7 +33,7 @@ import pandas as pd
 #: Years of history the fit looks at (at most), ending the year before the origin.
 WINDOW_YEARS = 6
 #: ABC-SMC settings, per block of one to three parameters: the simulation-based calibration
-#: test (tests/test_calibration_fit.py) shows calibrated 90% intervals at these sizes, and 150
+#: test (tests/calibration/test_calibration_fit.py) shows calibrated 90% intervals at these sizes, and 150
 #: councils calibrate in minutes.
 POPULATION = 100
 GENERATIONS = 3

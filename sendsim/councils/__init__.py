@@ -11,7 +11,7 @@ import functools
 from importlib import resources
 from pathlib import Path
 
-from ..parameters import ParameterError, Parameters
+from sendsim.parameters import ParameterError, Parameters
 
 DEFAULT_COUNCIL = "wiltshire"
 

@@ -16,11 +16,11 @@ folder that is not the data folder raises `DataDirError`. Both are `sendsim.erro
 builds a council's start state and compares model output with the census in back-tests.
 """
 
-from . import dfe, finance, ons, placements, pupils
-from .files import (DataDirError, DataFileError, EXPECTED_SUBFOLDERS, MISSING_MARKERS,
+from sendsim.data import dfe, finance, ons, placements, pupils
+from sendsim.data.files import (DataDirError, DataFileError, EXPECTED_SUBFOLDERS, MISSING_MARKERS,
                     candidate_data_dirs, find_data_dir, read_csv, require_columns)
-from .la import LocalAuthority, local_authority
-from .placements import map_to_settings
+from sendsim.data.la import LocalAuthority, local_authority
+from sendsim.data.placements import map_to_settings
 
 __all__ = [
     "DataDirError", "DataFileError", "EXPECTED_SUBFOLDERS", "LocalAuthority", "MISSING_MARKERS",

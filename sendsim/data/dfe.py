@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..codes import AGE_BANDS
-from .files import DataFileError, data_file, read_csv, require_figures, require_rows
-from .la import la_rows, local_authority
-from .placements import age_band_of_label, map_to_settings
+from sendsim.codes import AGE_BANDS
+from sendsim.data.files import DataFileError, data_file, read_csv, require_figures, require_rows
+from sendsim.data.la import la_rows, local_authority
+from sendsim.data.placements import age_band_of_label, map_to_settings
 
 R2025 = "dfe_ehcp_2025_release"
 R2022 = "dfe_ehcp_2022_release"

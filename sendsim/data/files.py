@@ -20,7 +20,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from sendsim.errors import InputError
 
 #: Cell values that mean "no figure" in DfE, ESFA and ONS files.
 MISSING_MARKERS: frozenset[str] = frozenset({"", "x", "z", "c"})

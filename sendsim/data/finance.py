@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .files import DataFileError, data_file, read_csv
-from .la import la_rows, local_authority
+from sendsim.data.files import DataFileError, data_file, read_csv
+from sendsim.data.la import la_rows, local_authority
 
 ESFA_SUMMARY = "esfa_dsg_allocations/dsg_allocations_summary_2019-20_to_2023-24_all_LAs.csv"
 S251 = "s251_high_needs_net_derived/s251_net_education_spend_2017-18_to_2022-23.csv"

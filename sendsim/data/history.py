@@ -122,25 +122,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..codes import AGE_BANDS, CEASE_REASONS, SETTINGS
-from . import layouts, ons
-from .files import DataFileError, find_data_dir, read_csv
-from .la import (AmbiguousCouncilError, LocalAuthority, UnknownCouncilError, close_names,
+from sendsim.codes import AGE_BANDS, CEASE_REASONS, FORECAST_GROUPS, SETTING_TABLE, SETTINGS
+from sendsim.data import layouts, ons
+from sendsim.data.files import DataFileError, find_data_dir, read_csv
+from sendsim.data.la import (AmbiguousCouncilError, LocalAuthority, UnknownCouncilError, close_names,
                  local_authority)
-from .layouts import ACADEMIC, CALENDAR, CENSUS, R2022, R2025, period_kind, period_year, read_table
-from .placements import MAPPING, NEET_COLUMNS, age_band_of_label, map_to_settings
+from sendsim.data.layouts import ACADEMIC, CALENDAR, CENSUS, R2022, R2025, period_kind, period_year, read_table
+from sendsim.data.placements import MAPPING, NEET_COLUMNS, age_band_of_label, map_to_settings
 
 #: The whole country, as a council-like key (National rows of every file).
 ENGLAND = LocalAuthority("England", "E92000001", "")
 
 #: Placement groups used as forecast targets: group -> settings.
 PLACEMENT_GROUPS: dict[str, tuple[str, ...]] = {
-    "mainstream": ("early_years", "mainstream", "resource_base"),
-    "special": ("special",),
-    "independent": ("inmss",),
-    "post16": ("fe_college", "specialist_post16"),
-    "other": ("ap_pru", "eotas", "neet"),
-}
+    g: tuple(s.name for s in SETTING_TABLE if s.forecast_group == g) for g in FORECAST_GROUPS}
 
 #: Forecast targets of the back-tests (`CouncilHistory.series`).
 MEASURES: tuple[str, ...] = tuple(f"caseload_{g}" for g in ("total",) + tuple(PLACEMENT_GROUPS)) + (

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .files import DataFileError, data_file, read_csv
+from sendsim.data.files import DataFileError, data_file, read_csv
 
 #: The file whose local-authority rows define the list of councils.
 REGISTER = "dfe_ehcp_2025_release/caseload.csv.gz"

@@ -66,8 +66,8 @@ from typing import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from . import placements
-from .files import ID_COLUMNS, DataFileError, read_csv
+from sendsim.data import placements
+from sendsim.data.files import ID_COLUMNS, DataFileError, read_csv
 
 R2025 = "dfe_ehcp_2025_release"
 R2022 = "dfe_ehcp_2022_release"

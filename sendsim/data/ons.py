@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .files import DataFileError, find_data_dir, read_csv
-from .la import local_authority
+from sendsim.data.files import DataFileError, find_data_dir, read_csv
+from sendsim.data.la import local_authority
 
 FOLDER = "ons_snpp_2022based"
 AGES = tuple(range(26))

@@ -33,30 +33,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..codes import SETTINGS, SETTINGS_BY_AGE_BAND, age_band
-from .files import DataFileError
+from sendsim.codes import (NEET_COLUMNS, OUTSIDE_GROUP_COLUMNS, RESOURCE_BASE_COLUMNS, SETTING_TABLE, SETTINGS,
+                           SETTINGS_BY_AGE_BAND, age_band)
+from sendsim.data.files import DataFileError
 
-RESOURCE_BASE_COLUMNS = (
-    "mainstream_la_maintained_resourced_provision", "mainstream_la_maintained_senunit",
-    "mainstream_academy_resourced_provision", "mainstream_academy_senunit",
-    "mainstream_free_school_resourced_provision", "mainstream_free_school_senunit",
-)
-NEET_COLUMNS = ("neet", "neet_ntci", "neet_other", "neet_other_csa")
-OUTSIDE_GROUP_COLUMNS = ("other_placement_settings", "await_prov_2022", "perm_ex_2022")
 
 #: Setting -> (columns added, columns subtracted).
 MAPPING: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "early_years": (("nm_early_years",), ()),
-    "mainstream": (("mainstream_total", "placement_unknown"), RESOURCE_BASE_COLUMNS),
-    "resource_base": (RESOURCE_BASE_COLUMNS, ()),
-    "special": (("special_la_maintained", "special_academy_free"), ()),
-    "inmss": (("special_independent", "special_non_maintained"), ()),
-    "ap_pru": (("ap_pru_total",), ()),
-    "fe_college": (("general_fe_tertiary_colleges", "ukrlp_provider"), ()),
-    "specialist_post16": (("specialist_post_16_institutions",), ()),
-    "neet": (NEET_COLUMNS, ()),
-    "eotas": (("ed_elsewhere",) + OUTSIDE_GROUP_COLUMNS, NEET_COLUMNS),
-}
+    s.name: (s.dfe_added, s.dfe_subtracted) for s in SETTING_TABLE}
 
 #: Columns whose absence is an error (optional ones, e.g. ukrlp_provider before 2023, are 0).
 REQUIRED_COLUMNS = ("nm_early_years", "mainstream_total", "special_la_maintained",

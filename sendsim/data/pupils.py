@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .files import DataFileError, data_file, read_csv
-from .la import la_rows, local_authority
+from sendsim.data.files import DataFileError, data_file, read_csv
+from sendsim.data.la import la_rows, local_authority
 
 PERCENT_PUPILS = "dfe_send_ap_inclusion_dashboard/percent_pupils_ehcp_3LAs.csv"
 LAIT = "dfe_lait/lait_sen_measures_3LAs.csv"

@@ -23,11 +23,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError
-from .. import __version__
-from .charts import fan_chart_svg
-from .glossary import GLOSSARY
-from .results import ReportInput, is_variant
+from sendsim.codes import SETTING_TABLE
+from sendsim.errors import InputError
+from sendsim import __version__
+from sendsim.reports.svg_charts import fan_chart_svg
+from sendsim.reports.glossary import GLOSSARY
+from sendsim.reports.inputs import ReportInput, is_variant
 
 #: Default RAG thresholds on the chance a condition is met: Green at 80% or more, Amber at 50%
 #: or more, Red below. A board may set its own (`sendsim report --rag GREEN,AMBER`).
@@ -405,16 +406,7 @@ FINANCE_LINES = (
         ("income_safety_valve", "Safety Valve payments from the DfE"),
         ("income_total", "Total income")]),
     ("Expenditure", [
-        ("spend_early_years", "Early years settings"),
-        ("spend_mainstream", "Mainstream schools: top-up funding"),
-        ("spend_resource_base", "Resourced provision and SEN units"),
-        ("spend_special", "Maintained special schools and special academies"),
-        ("spend_inmss", "Independent and non-maintained special schools"),
-        ("spend_ap_pru", "Alternative provision and pupil referral units (placements)"),
-        ("spend_fe_college", "Further education colleges"),
-        ("spend_specialist_post16", "Specialist post-16 institutions"),
-        ("spend_eotas", "Education otherwise than at school"),
-        ("spend_neet", "Young people not in education, employment or training"),
+        *((f"spend_{s.name}", s.label) for s in SETTING_TABLE),
         ("spend_fixed_*", None),
         ("spend_interventions", "Running costs of interventions"),
         ("spend_new_places_price_difference", "New places: price difference"),

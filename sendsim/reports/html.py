@@ -13,12 +13,12 @@ from pathlib import Path
 
 import jinja2
 
-from ..errors import InputError, OutputError
-from ..output import OutputExistsError, OutputLock, atomic_write, lock_path_for, writable_parent
-from .board import build_report, read_previous
-from .history import published_history
-from .pdf import find_chromium, html_to_pdf
-from .results import read_results
+from sendsim.errors import InputError, OutputError
+from sendsim.folders import OutputExistsError, OutputLock, atomic_write, lock_path_for, writable_parent
+from sendsim.reports.board import build_report, read_previous
+from sendsim.reports.history import published_history
+from sendsim.reports.pdf import find_chromium, html_to_pdf
+from sendsim.reports.inputs import read_results
 
 FORMATS = (".html", ".htm", ".pdf")
 

@@ -10,8 +10,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ..errors import SendsimError
-from ..output import sweep, temp_name
+from sendsim.errors import SendsimError
+from sendsim.folders import sweep, temp_name
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 ENV_VAR = "SENDSIM_CHROMIUM"

@@ -1,0 +1,194 @@
+"""The tables of one run, with their provenance.
+
+- `monthly`: one row per month (model.md section 8): stocks at the month's first instant, flows
+  during the month, money for the month.
+- `census`: one row per January census, laid out like DfE's caseload file (same column names
+  where a quantity exists in both: ``ehcplans``, ``mainstream_total``, ``special_total``...).
+- `calendar_year`: one row per calendar year, laid out like DfE's requests, assessments,
+  timeliness and ceased-plans files.
+- `financial_year`: income, spend by line, in-year and cumulative balance, April to March.
+- `plans_issued`: one row per plan issued, with the weeks it took.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sendsim import __version__
+from sendsim.calendar import financial_year
+from sendsim.codes import AGE_BANDS, CEASE_REASONS, SETTING_TABLE, SETTINGS
+from sendsim.engine.recorder import FLOWS
+
+#: Our placement groups -> DfE caseload column names (where DfE has the same quantity).
+DFE_CASELOAD_COLUMNS = {s.name: s.dfe_census_column for s in SETTING_TABLE if s.dfe_census_column}
+
+
+@dataclass
+class Tables:
+    """The output tables (of one run, or of many stacked with a `rep` column)."""
+
+    monthly: pd.DataFrame
+    census: pd.DataFrame
+    calendar_year: pd.DataFrame
+    financial_year: pd.DataFrame
+    plans_issued: pd.DataFrame
+    provenance: dict = field(default_factory=dict)
+
+    NAMES = ("monthly", "census", "calendar_year", "financial_year", "plans_issued")
+
+
+@dataclass
+class RunResult(Tables):
+    """One replication's tables, with its entry and exit logs (for conservation checks)."""
+
+    entries: list = field(default_factory=list, repr=False)
+    exits: list = field(default_factory=list, repr=False)
+    present_ids: list = field(default_factory=list, repr=False)
+
+    @classmethod
+    def from_model(cls, model, seed) -> "RunResult":
+        rec = model.recorder
+        clock = model.clock
+        p = model.params
+        # monthly
+        rows = []
+        snapshots = model.datacollector.get_model_vars_dataframe().to_dict("records")
+        for i, snap in enumerate(snapshots):
+            row = {"month": clock.date(model.month_starts[i]).replace(day=1)}
+            row.update({k: v for k, v in snap.items() if k != "day"})
+            row.update(dict(rec.flows[i]))
+            if i < len(rec.finance):
+                row.update({k: v for k, v in rec.finance[i].items() if k != "financial_year"})
+            rows.append(row)
+        monthly = pd.DataFrame(rows)
+        unknown = _flow_columns(rec) - set(FLOWS)
+        if unknown:  # a process counted a flow nobody declared: fail loudly, not silently
+            raise RuntimeError(f"undeclared flows {sorted(unknown)}; add them to recorder.FLOWS")
+        for c in FLOWS:
+            monthly[c] = monthly[c].fillna(0.0) if c in monthly else 0.0
+        # a fixed column order, whichever flows happened first (tables of replications stack)
+        monthly = monthly[[c for c in monthly.columns if c not in FLOWS] + list(FLOWS)]
+        monthly["inmss_share"] = monthly["caseload_inmss"] / monthly["caseload"].where(monthly["caseload"] > 0)
+        monthly["month"] = pd.to_datetime(monthly["month"])
+        monthly.insert(1, "financial_year", [financial_year(d.date()) for d in monthly["month"]])
+
+        census = _census_table(rec.census, clock, p)
+        cal = _calendar_year_table(monthly, p)
+        fy = pd.DataFrame(rec.financial_years)
+        if not fy.empty:
+            spend_cols = [c for c in monthly.columns if c.startswith(("spend_", "income_"))]
+            by_fy = monthly.groupby("financial_year")[spend_cols].sum()
+            fy = fy.merge(by_fy.drop(columns=["spend_total", "income_total"]), left_on="financial_year",
+                          right_index=True, how="left")
+        plans = pd.DataFrame(rec.plans_issued, columns=["child_id", "request_day", "issue_day", "age", "need"])
+        plans["request_date"] = [clock.date(t) for t in plans["request_day"]]
+        plans["issue_date"] = [clock.date(t) for t in plans["issue_day"]]
+        plans["weeks_to_issue"] = (plans["issue_day"] - plans["request_day"]) / 7.0
+        present = [c.unique_id for c in model.agents]
+        return cls(monthly=monthly, census=census, calendar_year=cal, financial_year=fy,
+                   plans_issued=plans, provenance=provenance(p, seed, model),
+                   entries=rec.entries, exits=rec.exits, present_ids=present)
+
+
+def _flow_columns(rec) -> set[str]:
+    cols: set[str] = set()
+    for f in rec.flows:
+        cols.update(f)
+    return cols
+
+
+def _census_table(snaps, clock, p) -> pd.DataFrame:
+    rows = []
+    for s in snaps:
+        d = clock.date(s["day"])
+        row = {
+            "time_period": int(f"{d.year - 1}{str(d.year)[2:]}"),
+            "time_identifier": "Academic year",
+            "census_date": d,
+            "la_name": p.council.name,
+            "new_la_code": p.council.la_code,
+            "ehcplans": s["caseload"],
+            # DfE's mainstream_total includes resourced provision and SEN units
+            "mainstream_total": s["mainstream"] + s["resource_base"],
+            "resourced_provision_and_sen_units": s["resource_base"],
+            "special_total": s["special"] + s["inmss"],
+            "special_state_funded": s["special"],
+            "independent_and_non_maintained_special": s["inmss"],
+            "fe_total": s["fe_college"] + s["specialist_post16"],
+            "general_fe_and_other": s["fe_college"],
+            "ed_elsewhere": s["eotas"] + s["neet"],
+        }
+        for ours, dfe in DFE_CASELOAD_COLUMNS.items():
+            row[dfe] = s[ours]
+        row["eotas_and_other_arrangements"] = s["eotas"]
+        for band in AGE_BANDS:
+            row[f"age_{band}"] = s[f"age_{band}"]
+        for setting in SETTINGS:
+            row[f"setting_{setting}"] = s[setting]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _calendar_year_table(monthly: pd.DataFrame, p) -> pd.DataFrame:
+    m = monthly.copy()
+    m["year"] = m["month"].dt.year
+    # every calendar year the run touches; a year simulated only in part says so
+    counts = m.groupby("year")["month"].count()
+    first_month = m.groupby("year")["month"].min()
+    years = list(counts.index)
+    start = pd.Timestamp(p.council.start_date)
+    whole = {y: bool(counts[y] == 12 and first_month[y].month == 1 and start <= first_month[y])
+             for y in years}
+    g = m.groupby("year")
+
+    def col(name):
+        return g[name].sum() if name in m else pd.Series(0.0, index=years)
+
+    out = pd.DataFrame({"time_period": years})
+    out["time_identifier"] = "Calendar year"
+    out["whole_year"] = [whole[y] for y in years]
+    out["la_name"] = p.council.name
+    out["new_la_code"] = p.council.la_code
+    idx = out["time_period"]
+    out["requests_received_in_year"] = col("requests").reindex(idx).to_numpy()
+    out["requests_decided_not_to_assess"] = col("no_to_assess").reindex(idx).to_numpy()
+    out["assess_issued"] = col("plans_issued").reindex(idx).to_numpy()
+    out["assess_not_issued"] = col("no_to_issue").reindex(idx).to_numpy()
+    out["new_ehc_plans"] = out["assess_issued"]
+    out["plans_issued_within_20_weeks"] = col("issued_within_20_weeks").reindex(idx).to_numpy()
+    out["pc_plans_issued_within_20_weeks"] = 100.0 * out["plans_issued_within_20_weeks"] / \
+        out["new_ehc_plans"].where(out["new_ehc_plans"] > 0)
+    for reason in CEASE_REASONS:
+        out[reason] = col(f"ceased_{reason}").reindex(idx).to_numpy()
+    out["total_ceased"] = col("ceased").reindex(idx).to_numpy()
+    out["transfers_in"] = col("transfers_in").reindex(idx).to_numpy()
+    return out
+
+
+def provenance(params, seed, model=None) -> dict:
+    """Version, parameters, seed and sources: enough to reproduce and to cite a run."""
+    if isinstance(seed, np.random.SeedSequence):
+        seed_desc = {"entropy": int(seed.entropy), "spawn_key": list(seed.spawn_key)}
+    else:
+        seed_desc = {"entropy": int(seed), "spawn_key": []}
+    out = {
+        "sendsim_version": __version__,
+        "council": params.council.name,
+        "start_date": params.council.start_date.isoformat(),
+        "seed": seed_desc,
+        "parameters": json.loads(json.dumps(params.to_dict(), default=str)),
+        "sources": list(params.council.sources),
+    }
+    if model is not None:
+        out["end_date"] = model.end_date.isoformat()
+        out["request_trend_drawn"] = model.request_trend
+        out["parameters_drawn"] = dict(model.parameter_draws)
+        out["scenario"] = model.scenario.name
+        out["uncertainty_sources"] = model.scenario.sources.describe()
+        out["intervention_effects_drawn"] = dict(model.levers.effects)
+        out["capacity_programme_opens"] = {p.name: d.isoformat() for p, d in model.programme_openings}
+    return out
