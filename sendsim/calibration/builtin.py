@@ -197,8 +197,11 @@ class Context:
         text = self.council.kept.get(key)
         if text is None:
             prefix = key + ": "
-            text = next(s[len(prefix):] for s in self.template["council"]["sources"]
-                        if s.startswith(prefix))
+            text = next((s[len(prefix):] for s in self.template["council"]["sources"]
+                         if s.startswith(prefix)), None)
+            if text is None:
+                raise ValueError(f"{self.council.key} keeps {key} from {self.council.template}, "
+                                 "whose file has no source line for it: give its words in kept")
         else:
             text = text.format(**fields)
         self.src.add(key, f"kept from {self.template_name} (sendsim/councils/"
@@ -409,7 +412,7 @@ def requests_by_own_age_shape(ctx: Context, pop: pd.DataFrame) -> tuple[dict, di
     trend_base_date_line(ctx)
     src.add("requests.trend_per_year", f"{trend:.4f}: the growth that carries 2022's "
             f"{int(n2022)} requests to seed 004's {per_month_2024} a month "
-            f"(12-month rolling average during 2024) over two years; compare Wiltshire "
+            f"(12-month rolling average during 2024) over two years; compare {ctx.la.name} "
             f"2019-2022 {growth_1922:.1%}/yr ({int(received['2019'])} to {int(n2022)}, {D25}) and "
             f"England 2019-2024 {england:.1%}/yr (82k to 154k, model.md). Note: uses a 2024 "
             "figure from seed 004; a strict back-test from January 2023 should use the "
@@ -489,8 +492,8 @@ def derive_decide_to_assess(ctx: Context) -> tuple[dict, dict]:
     src = ctx.src
     if ctx.quotes("no_to_assess_2023"):
         no_to_assess = ctx.paper("no_to_assess_2023")
-        src.add("decide_to_assess.no_to_assess", f"{no_to_assess}: seed 004 (Wiltshire 2023, "
-                f"12.0%); {D25} requests.csv gives {int(refused[FLOW_YEAR])}/"
+        src.add("decide_to_assess.no_to_assess", f"{no_to_assess}: {ctx.council.paper} "
+                f"({ctx.la.name} 2023, {no_to_assess:.1%}); {D25} requests.csv gives {int(refused[FLOW_YEAR])}/"
                 f"{int(received[FLOW_YEAR])} = {latest:.1%} for 2022")
     else:
         no_to_assess = r(latest, 4)
@@ -511,7 +514,7 @@ def derive_decide_to_assess(ctx: Context) -> tuple[dict, dict]:
                  "request_again_after_months": REQUEST_AGAIN_AFTER_MONTHS}
         src.add("decide_to_assess.decision_weeks_min/mode/max", f"assumption: triangular "
                 f"{DECISION_WEEKS} weeks around the statutory 6-week deadline (DfE has no "
-                "Wiltshire decision-time figures before 2023: request_outcome_six_weeks is x)")
+                f"{ctx.la.name} decision-time figures before 2023: request_outcome_six_weeks is x)")
         src.add("decide_to_assess.refused_request_again", f"assumption: {REFUSED_REQUEST_AGAIN} "
                 "of refused children are requested for again (new request or appeal)")
         src.add("decide_to_assess.request_again_after_months", f"assumption: "
@@ -567,7 +570,8 @@ def no_to_issue(ctx: Context, a: Assessments) -> float:
     done, no = a.completed[FLOW_YEAR], a.not_issued[FLOW_YEAR]
     if ctx.quotes("no_to_issue_2023"):
         value = ctx.paper("no_to_issue_2023")
-        ctx.src.add("assessment.no_to_issue", f"{value}: seed 004 (Wiltshire 2023, 3.9%); {D25} "
+        ctx.src.add("assessment.no_to_issue", f"{value}: {ctx.council.paper} ({ctx.la.name} "
+                    f"2023, {value:.1%}); {D25} "
                     f"assessments.csv gives {int(no)}/{int(done)} = {no / done:.1%} for 2022")
         return value
     ctx.src.add("assessment.no_to_issue", f"{no / done:.4f} = {int(no)}/{int(done)}, assessments "
@@ -983,11 +987,11 @@ def derive_phase_transfer(ctx: Context, by_setting: dict[str, int],
             + " (most of those finishing a sixth-form or college course at 19 leave for work, "
             "higher education or no further education; fewer from special schools, INMSS and "
             "specialist post-16 institutions, whose 19-25 offer keeps more on a plan; "
-            f"consistent with how few plans Wiltshire holds past 19: {jan22_20_25} at 20-25, six "
+            f"consistent with how few plans {ctx.la.name} holds past 19: {jan22_20_25} at 20-25, six "
             f"single years of age, against {jan22_16_19} at 16-19, four, in January 2022, the "
             f"20_25 band having grown by {growth_20_25} in the years to January 2021 and 2022, "
             f"{D22} sen2_age_caseload.csv); split "
-            f"into cease_he/cease_employ/cease_no_engage as Wiltshire's 2022 ceased plans for "
+            f"into cease_he/cease_employ/cease_no_engage as {ctx.la.name}'s 2022 ceased plans for "
             f"those reasons ({D25} ceased_plans.csv: he {int(reasons['he'])}, employ "
             f"{int(reasons['employ'])}, no_engage {int(reasons['no_engage'])}; the file has no "
             "breakdown by setting, so the same split from every setting). Those whose plan "
@@ -1173,7 +1177,8 @@ def derive_ceasing(ctx: Context) -> dict:
                 f"transfer {int(c['transfer'])}, moved_outside_eng {int(c['moved_outside_eng'])}, "
                 f"deceased {int(c['deceased'])}) / mean of the January 2022 and January 2023 "
                 f"caseloads ({mean_2022:.1f}); the same rate in every age band "
-                + ctx.words("ceasing.rate_per_year:ages", "(the file has no Wiltshire age breakdown)"))
+                + ctx.words("ceasing.rate_per_year:ages", "(the file has no {name} age breakdown)",
+                            name=ctx.la.name))
     return {"rate_per_year": rates}
 
 
@@ -1346,7 +1351,7 @@ def unit_costs_with_papers_inmss(ctx: Context, fixed: dict[str, float],
                 f"special schools and resource bases ({m(council_places)} in the 2021-22 outturn) "
                 "is not, beyond what the opening balance's gap term catches; and the anchors are "
                 "costs of new places in another council (seed 000, Isle of Wight, 2024-25) and a "
-                "2019-20 INMSS average (seed 003), not Wiltshire's average per existing place: "
+                f"2019-20 INMSS average (seed 003), not {la.name}'s average per existing place: "
                 "its 2021-22 outturn has special-school top-ups of "
                 f"{m(bench['outturn_topup_maintained_special'])} for "
                 f"{int(bench['plans_special'])} special plans ({special_topup:,.0f} each, about "
