@@ -35,7 +35,6 @@ CSV columns (one row per calendar month `month`, YYYY-MM):
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -45,18 +44,6 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def checkout_data_dir(explicit=None):
-    """`explicit` (--data), else $SENDSIM_DATA (None: sendsim's finder reads it), else
-    ``shared/data`` beside this checkout (from this file's location, so the script runs from any
-    folder), else None (the finder searches from the working folder)."""
-    if explicit:
-        return explicit
-    if os.environ.get("SENDSIM_DATA"):
-        return None
-    beside = ROOT.parent / "shared" / "data"
-    return beside if beside.is_dir() else None
 PNG_NAME = "img/face_validity_wiltshire.png"
 CSV_NAME = "face_validity_wiltshire.csv"
 SEED = 20230119
@@ -402,8 +389,8 @@ def main(argv=None) -> int:
         return 2
     if args.reps < 1:
         ap.error("--reps must be at least 1")
-    from sendsim.data.files import find_data_dir
-    data = find_data_dir(checkout_data_dir(args.data))
+    from sendsim.data.files import checkout_data_dir, find_data_dir
+    data = find_data_dir(checkout_data_dir(args.data, ROOT))
     with tempfile.TemporaryDirectory(prefix="face_validity_") as tmp:
         scenario_file = calibrate_wiltshire(Path(tmp), data)
         runs = run_both(scenario_file, args.reps)

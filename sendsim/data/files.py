@@ -152,6 +152,19 @@ def find_data_dir(explicit: str | Path | None = None) -> Path:
                        + ", ".join(f"({i}) {t}" for i, t in enumerate(looked, 1)), None)
 
 
+def checkout_data_dir(explicit: str | Path | None, checkout: str | Path | None) -> Path | str | None:
+    """The data folder for a script of a checkout (``calibration/``, ``experiments/``), to
+    pass to `find_data_dir`: `explicit` (--data), else None when $SENDSIM_DATA is set (the
+    finder reads it), else ``shared/data`` beside the `checkout` folder (so the script runs from
+    any working folder), else None (the finder's search, and its refusal listing where it looked)."""
+    if explicit:
+        return explicit
+    if os.environ.get(ENV_VAR) or checkout is None:
+        return None
+    beside = Path(checkout).parent / "shared" / "data"
+    return beside if beside.is_dir() else None
+
+
 def data_file(data_dir: str | Path | None, relative: str) -> Path:
     """Path of one file in the data folder; DataFileError if it is not there."""
     path = find_data_dir(data_dir) / relative
