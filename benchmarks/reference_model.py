@@ -67,11 +67,16 @@ What it simplifies (and why the means should still agree)
   side output only (`sen_support`).
 - Any-time ceasing is one Bernoulli draw per plan holder a month at the summed hazard of the
   band (the engine thins Poisson picks among holders: the same expected number).
-- Within a September, transitions are applied as: ceasing first, then moves to uncapped
-  settings (freeing places), then moves into capacity settings in random order (the engine
-  takes holders in its registry's order, which is not random but arbitrary).
-- Ties within one instant (a place freed in a review batch goes to the waiting list at once
-  here, at the end of the batch in the engine) are ordered differently; rare and small.
+- Within a September, the transitions that share places (from or into a capacity setting, or
+  of a child on a waiting list) are taken in a random order; the engine takes holders in its
+  registry's order, which is arbitrary rather than random (in the first September, the start
+  population sorted by age band and setting, so entrants to post-16 come before leavers at 19).
+  Occupancy does not depend on the order, but the waiting-list flows do (a child who joins the
+  list and gets a leaver's place a moment later, or gets it directly), and so could INMSS
+  placements of children named for a full setting (`inmss_when_full`).
+- Within one instant (a week's reviews, a September, a month's ceasing) a place freed is owed
+  at once to the head of its waiting list, who moves when the batch is over, as in the engine
+  (where the waiting child's process resumes after the batch's callback).
 - Interventions, capacity programmes and posterior draws (scenario features) are not modelled:
   the reference reads a council's `Parameters` only.
 - The EP queue is a first-come-first-served priority queue and inherently sequential; it is the
@@ -592,6 +597,8 @@ class PlanHolders:
         self.closing = {s: 0 for s in CAP_IDX}
         self.flows = flows
         self.month = 0
+        self._defer = 0                          # inside a batch: waiting lists served after it
+        self._pending: set = set()
         self.p_inmss = np.zeros(NS)
         for s, v in p.placement.inmss_when_full.items():
             self.p_inmss[SI[s]] = v
@@ -606,8 +613,24 @@ class PlanHolders:
     def flow(self, name: str, n: float = 1.0) -> None:
         self.flows[self.month, FI[name]] += n
 
+    def begin(self) -> None:
+        """Start a batch decided in one instant (a week's reviews, a September, a month's
+        ceasing): a place freed meanwhile is owed to the head of its waiting list at once (no
+        one else may take it), but the child moves only when the batch is over, so every
+        decision in the batch sees the children where they were."""
+        self._defer += 1
+
+    def end(self) -> None:
+        self._defer -= 1
+        if self._defer == 0:
+            while self._pending:
+                self.serve(self._pending.pop())
+
     def serve(self, s: int) -> None:
         """Places free in `s` go to the head of its waiting list (children, or closures)."""
+        if self._defer:
+            self._pending.add(s)
+            return
         q = self.queue[s]
         while q and self.total[s] - self.counts[s] >= 1:
             j = q.popleft()
@@ -650,6 +673,8 @@ class PlanHolders:
 
     def place(self, j: int, target: int, age: int) -> None:
         """Put holder j in `target`, or INMSS / a waiting list if it is full."""
+        if self.setting[j] == target:
+            return
         if not IS_CAP[target] or self.has_free(target):
             self.move(j, target)
             return
@@ -745,6 +770,7 @@ class PlanHolders:
                                                        self.gap_under5)
         tangled = (ceasing & (IS_CAP[s] | waiting)) | down | up
         plain = ceasing & ~tangled
+        self.begin()
         self.cease(sel[plain], reason[plain])
         for i in np.flatnonzero(tangled):             # in review order: they share places
             j = int(sel[i])
@@ -758,13 +784,18 @@ class PlanHolders:
             else:
                 self.flow("step_ups")
                 self.place(j, int(STEP_UP[s[i]]), int(age[i]))
+        self.end()
         return budget
 
     def phase_transfers(self, t: float, academic_year: int) -> None:
+        """1 September: every holder entering NCY 0, 7, 12 or 15 re-placed from the table of the
+        setting they are in (or their plan ceases there). Transitions that touch no place (from
+        and to uncapped settings, not waiting) are applied at once; the others share places, so
+        they are taken one at a time in a random order (the engine's order is its registry's)."""
         rows = np.flatnonzero(self.setting >= 0)
         ncy = academic_year - self.cohort[rows] - 5
         rng = self.rng
-        cease_rows, cease_reasons, moves = [], [], []
+        picked_rows, picked_out, picked_name = [], [], []
         for k, name in TRANSITIONS.items():
             r = rows[ncy == k]
             if r.size == 0:
@@ -776,29 +807,38 @@ class PlanHolders:
             if r.size == 0:
                 continue
             out = _pick(table["cum"][s], rng.random(r.size))
-            stay = out == s
-            r, out = r[~stay], out[~stay]
-            c = out >= NS
-            cease_rows.append(r[c])
-            cease_reasons.append(np.array(OUTCOMES)[out[c]])
-            moves.append((r[~c], out[~c], name))
-        if cease_rows:
-            rr = np.concatenate(cease_rows)
-            self.cease(rr, np.array([x[len("cease_"):] for x in np.concatenate(cease_reasons)]))
-        # moves into uncapped settings first (they free places), then into capacity settings
-        later = []
-        for r, out, name in moves:
-            self.flow(f"phase_transfer_{name}", r.size)
-            capped = IS_CAP[out]
-            for j, o in zip(r[~capped], out[~capped]):
-                j = int(j)
-                self.cancel_wait(j)
-                self.move(j, int(o))
-            later.extend(zip(r[capped].tolist(), out[capped].tolist()))
-        for i in rng.permutation(len(later)):
-            j, o = later[i]
+            move = out != s
+            picked_rows.append(r[move])
+            picked_out.append(out[move])
+            picked_name.append(np.full(int(move.sum()), k))
+        if not picked_rows:
+            return
+        r = np.concatenate(picked_rows)
+        out = np.concatenate(picked_out)
+        which = np.concatenate(picked_name)
+        ceasing = out >= NS
+        src = self.setting[r]
+        touches = IS_CAP[src] | (self.waiting[r] >= 0) | (~ceasing & IS_CAP[np.minimum(out, NS - 1)])
+        for k, name in TRANSITIONS.items():
+            self.flow(f"phase_transfer_{name}", int(((which == k) & ~ceasing).sum()))
+        self.begin()
+        # untouched by capacity: ceasing from uncapped settings, moves between uncapped settings
+        plain = ~touches
+        c = plain & ceasing
+        self.cease(r[c], np.array([OUTCOMES[o][len("cease_"):] for o in out[c]]))
+        mv = plain & ~ceasing
+        if mv.any():
+            self.counts -= np.bincount(src[mv], minlength=NS)
+            self.counts += np.bincount(out[mv], minlength=NS)
+            self.setting[r[mv]] = out[mv]
+        for i in rng.permutation(np.flatnonzero(touches)):
+            j, o = int(r[i]), int(out[i])
+            if o >= NS:
+                self.cease(np.array([j]), OUTCOMES[o][len("cease_"):])
+                continue
             self.cancel_wait(j)
             self.place(j, o, int((t - self.birth[j]) / YEAR))
+        self.end()
 
 
 def _prepare(h: PlanHolders, p: Parameters) -> None:
@@ -1099,6 +1139,7 @@ def run_reference(params: Parameters, seed, years: float = 8.0, *,
             ss.month(t, months, ay, _support_requests(p, req_cohort, req_month, i, ay, h.rng),
                      ret_c[ret_m == i - 1] if i > 0 else ret_c[:0])
             # any-time ceasing, then the 25th birthdays
+            h.begin()
             rows = np.flatnonzero(h.setting >= 0)
             age = ((t - h.birth[rows]) / YEAR).astype(int)
             haz = h.anytime[band_of_age(age)] * months / 12.0       # (rows, reasons)
@@ -1110,6 +1151,7 @@ def run_reference(params: Parameters, seed, years: float = 8.0, *,
                 h.cease(rows[gone], why)
             old = np.flatnonzero((h.setting >= 0) & (t - h.birth >= MAX_AGE_DAYS))
             h.cease(old, "max_age")
+            h.end()
         if is_week[k]:
             w = review_cap * WEEK / MONTH
             budget = min(budget + w, w + 1.0)
