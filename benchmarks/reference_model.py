@@ -312,7 +312,7 @@ class FrontEnd:
         self.issued_t: list = []
         self.issued_birth: list = []
         self.issued_req: list = []
-        self.sen_support_returns: list = []   # (time, cohort) of refused children back on support
+        self.sen_support_returns: list = []   # (times, births) of refused children back on support
 
     # requests and decisions to assess, vectorised over a batch
     def requests(self, t_req: np.ndarray, birth: np.ndarray, repeat: bool) -> None:
@@ -349,7 +349,7 @@ class FrontEnd:
         delay = self.rng.exponential(self.again_mean, int(again.sum()))
         rest = ~again
         if rest.any():
-            self.sen_support_returns.append((t[rest], self.cal.cohort(birth[rest])))
+            self.sen_support_returns.append((t[rest], birth[rest]))
         t_new = t[again] + delay
         ok = t_new < self.cal.end
         return t_new[ok], birth[again][ok]
@@ -419,7 +419,8 @@ class FrontEnd:
         heapq.heapify(arrivals)
         changes = [(cal.day(c.date), self.slots(c.per_month)) for c in a.ep_capacity_changes]
         changes = [c for c in changes if c[0] < end]
-        ci = 0
+        ci, n_changes = 0, len(changes)
+        j_fast = self.j_fast
         cap = self.slots(a.ep_advices_per_month)
         users: list = []
         fastq: deque = deque()
@@ -463,21 +464,27 @@ class FrontEnd:
         while True:
             tf = users[0][0] if users else math.inf
             ta = arrivals[0][0] if arrivals else math.inf
-            tc = changes[ci][0] if ci < len(changes) else math.inf
-            t = min(tf, ta, tc)
-            if t >= end:
-                break
+            tc = changes[ci][0] if ci < n_changes else math.inf
             if tc <= tf and tc <= ta:         # calendar first on its day
+                if tc >= end:
+                    break
+                t = tc
                 cap = changes[ci][1]
                 ci += 1
             elif tf <= ta:
+                t = tf
+                if t >= end:
+                    break
                 _, j = heapq.heappop(users)
                 complete(t, j)
                 if seq_new:
                     self._absorb_new(seq_new, arrivals, draft, u_issue, u_again, start)
             else:
+                t = ta
+                if t >= end:
+                    break
                 _, j = heapq.heappop(arrivals)
-                (fastq if self.j_fast[j] else normq).append(j)
+                (fastq if j_fast[j] else normq).append(j)
             while len(users) < cap and (fastq or normq):
                 j = fastq.popleft() if fastq else normq.popleft()
                 start[j] = t
@@ -689,9 +696,26 @@ class PlanHolders:
         self.queue[target].append(j)
         self.flow(f"joined_waiting_list_{SETTINGS[target]}")
 
+    def cease_one(self, j: int, reason: str) -> None:
+        """End one plan now (the scalar path of `cease`)."""
+        if self.waiting[j] >= 0:
+            self.cancel_wait(j)
+        old = int(self.setting[j])
+        self.counts[old] -= 1
+        self.setting[j] = -1
+        self.next_review[j] = np.inf
+        row = self.flows[self.month]
+        row[FI["ceased"]] += 1
+        row[FI[f"ceased_{reason}"]] += 1
+        if IS_CAP[old]:
+            self.serve(old)
+
     def cease(self, rows: np.ndarray, reasons) -> None:
         """End the plans of `rows` now (reasons: one name, or one per row)."""
         if rows.size == 0:
+            return
+        if rows.size == 1:
+            self.cease_one(int(rows[0]), reasons if isinstance(reasons, str) else str(reasons[0]))
             return
         for j in rows[self.waiting[rows] >= 0]:
             self.cancel_wait(int(j))
@@ -775,7 +799,7 @@ class PlanHolders:
         for i in np.flatnonzero(tangled):             # in review order: they share places
             j = int(sel[i])
             if ceasing[i]:
-                self.cease(np.array([j]), str(reason[i]))
+                self.cease_one(j, str(reason[i]))
             elif down[i]:
                 target = STEP_DOWN[s[i]]
                 if not IS_CAP[target] or self.has_free(target):
@@ -834,7 +858,7 @@ class PlanHolders:
         for i in rng.permutation(np.flatnonzero(touches)):
             j, o = int(r[i]), int(out[i])
             if o >= NS:
-                self.cease(np.array([j]), OUTCOMES[o][len("cease_"):])
+                self.cease_one(j, OUTCOMES[o][len("cease_"):])
                 continue
             self.cancel_wait(j)
             self.place(j, o, int((t - self.birth[j]) / YEAR))
@@ -865,6 +889,7 @@ def _prepare(h: PlanHolders, p: Parameters) -> None:
     rates = p.ceasing.rate_per_year
     h.anytime = np.array([[rates.get(x, {}).get(b, 0.0) for x in ANYTIME_CEASE_REASONS]
                           for b in AGE_BANDS])      # (band, reason) a year
+    h.anytime_cum = np.cumsum(h.anytime, axis=1)
 
 
 # -- SEN support, as counts ---------------------------------------------------------------------
@@ -876,6 +901,7 @@ class SenSupportCounts:
     def __init__(self, p, cal, rng):
         self.p, self.cal, self.rng = p, cal, rng
         self.by_cohort: dict[int, int] = {}
+        self._pop_at = dict(zip(cal.month_starts.tolist(), population(p, cal, cal.month_starts)))
         ay = cal.academic_year0
         for ncy in range(12):
             self.by_cohort[ay - ncy - 5] = int(round(p.sen_support.prevalence_by_ncy[ncy]
@@ -893,7 +919,9 @@ class SenSupportCounts:
         for c in returned:
             if 0 <= ay - int(c) - 5 <= 11:
                 self.by_cohort[int(c)] = self.by_cohort.get(int(c), 0) + 1
-        pop = population(self.p, self.cal, np.array([t]))[0]
+        pop = self._pop_at.get(t)
+        if pop is None:
+            pop = population(self.p, self.cal, np.array([t]))[0]
         exit_p = min(1.0, s.exit_rate_per_month * months)
         for ncy in range(12):
             c = ay - ncy - 5
@@ -1073,7 +1101,8 @@ def run_reference(params: Parameters, seed, years: float = 8.0, *,
     ss = SenSupportCounts(p, cal, rng)
     req_when, req_month, req_cohort = fe._request_cohorts
     ret_t = np.concatenate([x[0] for x in fe.sen_support_returns]) if fe.sen_support_returns else np.zeros(0)
-    ret_c = np.concatenate([x[1] for x in fe.sen_support_returns]) if fe.sen_support_returns else np.zeros(0, int)
+    ret_c = (cal.cohort(np.concatenate([x[1] for x in fe.sen_support_returns]))
+             if fe.sen_support_returns else np.zeros(0, int))
     ret_m = cal.month_of(ret_t)
 
     # the timeline: month starts, weeks of reviews, dated changes
@@ -1142,12 +1171,12 @@ def run_reference(params: Parameters, seed, years: float = 8.0, *,
             h.begin()
             rows = np.flatnonzero(h.setting >= 0)
             age = ((t - h.birth[rows]) / YEAR).astype(int)
-            haz = h.anytime[band_of_age(age)] * months / 12.0       # (rows, reasons)
+            cum = h.anytime_cum * (months / 12.0)                    # (band, reasons)
+            band = band_of_age(age)
             u = h.rng.random(rows.size)
-            cum = np.cumsum(haz, axis=1)
-            gone = u < cum[:, -1]
+            gone = u < cum[band, -1]
             if gone.any():
-                why = np.array(ANYTIME_CEASE_REASONS)[(u[gone][:, None] < cum[gone]).argmax(1)]
+                why = np.array(ANYTIME_CEASE_REASONS)[(u[gone][:, None] < cum[band[gone]]).argmax(1)]
                 h.cease(rows[gone], why)
             old = np.flatnonzero((h.setting >= 0) & (t - h.birth >= MAX_AGE_DAYS))
             h.cease(old, "max_age")
