@@ -79,8 +79,10 @@ What it simplifies (and why the means should still agree)
   (where the waiting child's process resumes after the batch's callback).
 - Interventions, capacity programmes and posterior draws (scenario features) are not modelled:
   the reference reads a council's `Parameters` only.
-- The EP queue is a first-come-first-served priority queue and inherently sequential; it is the
-  one loop over individual children (O(n log n) over assessments, a few thousand a year).
+- Loops over individual children remain only where children queue or share places one at a
+  time: the EP queue (a priority queue, O(n log n) over assessments, a few thousand a year),
+  the reviews of a week that cease from or step into a capacity setting (a few a week), and
+  the September transitions that touch a capacity setting (a few hundred a year).
 
 Use: ``run_reference(params, seed, years=8.0)`` -> DataFrame of monthly rows (``month``,
 ``caseload``, ``caseload_<setting>``, ``plans_issued``, ``spend_total``, ``cumulative_balance``
