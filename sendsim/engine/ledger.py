@@ -158,7 +158,7 @@ class HighNeedsBlock:
         fy = financial_year(m.month_dates[i])
         row = self.ledger.close_period(t, t - start, fy)
         self._scenario_spend(row, m.month_dates[i], t - start, fy)
-        row["income_safety_valve"] = m.recorder.flows[i].get("income_safety_valve", 0.0)
+        row["income_safety_valve"] = m.recorder.flow_in(i, "income_safety_valve")
         row["spend_total"] = sum(v for k, v in row.items() if k.startswith("spend_"))
         row["income_total"] = sum(v for k, v in row.items() if k.startswith("income_") and k != "income_total")
         row["financial_year"] = fy

@@ -32,6 +32,7 @@ from sendsim.engine.pathway.sen_support import SenSupportYearGroup
 from sendsim.engine.population import AGES_IN_BAND, GONE, PLAN, Child, PlanHolders, start_joint_table
 from sendsim.engine.recorder import Recorder
 from sendsim.engine.streams import Streams, cumulative
+from sendsim.engine.tables import RunResult
 from sendsim.engine.uncertainty import draw_parameters
 from sendsim.parameters import Parameters
 from sendsim.scenario.definition import Scenario
@@ -89,7 +90,7 @@ class SendModel(mesa.Model):
         self.no_to_issue = params.assessment.no_to_issue
 
         # registries every stage shares
-        self.recorder = Recorder(self.month_starts)
+        self.recorder = Recorder(self.month_starts, self._stock_names())
         self.sen_support_by_cohort: dict = {}
         self.plan_holders = PlanHolders()
         self.counts: dict[str, int] = {s: 0 for s in SETTINGS}
@@ -101,7 +102,6 @@ class SendModel(mesa.Model):
         self.stages = {cls.name: cls(self) for cls in STAGES}
         for s in self.stages.values():
             s.prepare()
-        self.datacollector = mesa.DataCollector(model_reporters=self._monthly_reporters())
         self._age_counts_cache: tuple[float, list[int]] = (-1.0, [])
         self.hnb = HighNeedsBlock(self)
         self.ledger = self.hnb.ledger
@@ -115,6 +115,32 @@ class SendModel(mesa.Model):
     def stage(self, name: str):
         """The stage of the pathway called `name` (e.g. "reviews")."""
         return self.stages[name]
+
+    # -- the agent population ------------------------------------------------------------------
+    # Mesa registers each agent in a dict, in two weak-keyed AgentSets (all agents; agents by
+    # type) and formats a debug message for it. A replication makes about 17,000 children and
+    # removes about 5,600, and reads the whole population only once, at the end: the dict is
+    # kept, and the AgentSets are made from it when asked for.
+    def register_agent(self, agent) -> None:
+        self._agents[agent] = None
+
+    def deregister_agent(self, agent) -> None:
+        del self._agents[agent]
+
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        return mesa.agent.AgentSet(list(self._agents), random=self.random)
+
+    @property
+    def agents_by_type(self) -> dict:
+        by_type: dict = {}
+        for a in self._agents:
+            by_type.setdefault(type(a), []).append(a)
+        return {t: mesa.agent.AgentSet(v, random=self.random) for t, v in by_type.items()}
+
+    @property
+    def agent_types(self) -> list:
+        return list(dict.fromkeys(type(a) for a in self._agents))
 
     # -- time ------------------------------------------------------------------------------
     @property
@@ -161,6 +187,20 @@ class SendModel(mesa.Model):
         d = self.clock.date(t)
         year = d.year + (d.timetuple().tm_yday - 182) / 365.25
         return float(np.interp(year, self._pop_years, self._pop[:, age]))
+
+    def population_by_age(self, t: float) -> list[float]:
+        """Residents of every age at time t: `population_at_age` for all ages at once (the
+        same arithmetic as `numpy.interp`, one age per column)."""
+        d = self.clock.date(t)
+        year = d.year + (d.timetuple().tm_yday - 182) / 365.25
+        years, pop = self._pop_years, self._pop
+        if len(years) == 1 or year <= years[0]:
+            return pop[0].tolist()
+        if year >= years[-1]:
+            return pop[-1].tolist()
+        j = int(np.searchsorted(years, year, side="right")) - 1
+        slope = (pop[j + 1] - pop[j]) / (years[j + 1] - years[j])
+        return (slope * (year - years[j]) + pop[j]).tolist()
 
     def pupils_in_ncy(self, ncy_: int) -> float:
         return 0.5 * (self.population_at_age(ncy_ + 4, self.now) +
@@ -257,9 +297,8 @@ class SendModel(mesa.Model):
 
     def _own_calendar(self):
         """The model's own entries: snapshots, censuses, the academic year, interventions."""
-        collect = lambda: self.datacollector.collect(self)      # noqa: E731
         for i, (day, d) in enumerate(zip(self.month_starts, self.month_dates)):
-            yield day, stage.SNAPSHOT, collect
+            yield day, stage.SNAPSHOT, self._take_stocks
             if d.month == 9 and i > 0:
                 yield day, stage.NEW_ACADEMIC_YEAR, self._new_academic_year
             if self.levers:
@@ -336,20 +375,21 @@ class SendModel(mesa.Model):
             self._age_counts_cache = (self.now, counts)
         return counts
 
-    def _monthly_reporters(self) -> dict:
-        """Mesa model reporters for the monthly stocks (taken at each month's first instant):
-        the caseload here, each stage's own from its `monitors`."""
-        r = {"day": lambda m: m.now, "caseload": lambda m: len(m.plan_holders)}
-        for s in SETTINGS:
-            r[f"caseload_{s}"] = lambda m, s=s: m.counts[s]
-        for i, band in enumerate(AGE_BANDS):
-            r[f"caseload_age_{band}"] = lambda m, i=i: m._age_counts_now()[i]
-        for need in NEEDS:
-            r[f"caseload_need_{need}"] = lambda m, need=need: m.plans_by_need[need]
-        for name in ("sen_support", "assessment", "reviews", "placement"):
-            r.update(self.stages[name].monitors())
-        r["present"] = lambda m: m.present
-        return r
+    @staticmethod
+    def _stock_names() -> tuple[str, ...]:
+        """The columns of the monthly stocks: the caseload here, then each stage's `STOCKS`."""
+        return ("caseload", *(f"caseload_{s}" for s in SETTINGS),
+                *(f"caseload_age_{b}" for b in AGE_BANDS), *(f"caseload_need_{n}" for n in NEEDS),
+                *(name for cls in STAGES for name in cls.STOCKS), "present")
+
+    def _take_stocks(self) -> None:
+        """This month's row of stocks (at its first instant), in `_stock_names` order."""
+        row = [len(self.plan_holders), *self.counts.values(), *self._age_counts_now(),
+               *self.plans_by_need.values()]
+        for s in self.stages.values():
+            row += s.stocks()
+        row.append(self.present)
+        self.recorder.stocks.append(row)
 
     def _census_snapshot(self, t: float) -> dict:
         snap = {"day": t, "caseload": len(self.plan_holders)}
@@ -381,9 +421,8 @@ def start_age_weights(p: Parameters) -> dict[str, dict[int, float]]:
 
 
 def simulate(scenario: Scenario | Parameters, seed: np.random.SeedSequence | int,
-             years: float = 8.0, process_seed: np.random.SeedSequence | None = None):
+             years: float = 8.0, process_seed: np.random.SeedSequence | None = None) -> RunResult:
     """Run one replication and return its `RunResult` (tables and provenance): a pure function
     of (scenario, seed)."""
-    from sendsim.engine.tables import RunResult  # tables depend on the model, not the other way round
     model = SendModel(scenario, seed, RunSpec(years), process_seed).run()
     return RunResult.from_model(model, seed)

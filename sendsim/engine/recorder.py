@@ -1,16 +1,14 @@
 """What a run observes, as plain Python records (turned into tables by `tables`).
 
 Flows are counted in the calendar month their event falls in, whatever order same-day events
-run in. Monthly stocks are collected by the model's Mesa `DataCollector` at the first instant of
-each month; census snapshots on each January census day; both before any other event that day.
+run in, into a month-by-flow grid allocated at the start. Monthly stocks are taken as one row
+per month at its first instant; census snapshots on each January census day; both before any
+other event that day.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections import defaultdict
-
-
 from sendsim.engine.ledger import HighNeedsBlock
 from sendsim.engine.pathway import STAGES
 
@@ -18,12 +16,15 @@ from sendsim.engine.pathway import STAGES
 #: each stage's own (declared in its module), then the High Needs Block's.
 FLOWS: tuple[str, ...] = tuple(dict.fromkeys(
     [f for s in STAGES for f in s.FLOWS] + list(HighNeedsBlock.FLOWS)))
+FLOW_INDEX: dict[str, int] = {f: i for i, f in enumerate(FLOWS)}
 
 
 class Recorder:
-    def __init__(self, month_starts: list[float]):
+    def __init__(self, month_starts: list[float], stock_names: tuple[str, ...]):
         self.month_starts = month_starts          # day each monthly period begins
-        self.flows: list[defaultdict] = [defaultdict(float) for _ in month_starts]
+        self.flows: list[list[float]] = [[0.0] * len(FLOWS) for _ in month_starts]
+        self.stock_names = stock_names            # the columns of each row of `stocks`
+        self.stocks: list[list] = []              # one row per month, at its first instant
         self.census: list[dict] = []              # one per January census day (and the start)
         self.finance: list[dict] = []             # one per monthly period, once closed
         self.financial_years: list[dict] = []     # one per closed financial year
@@ -43,7 +44,14 @@ class Recorder:
 
     def flow(self, t: float, name: str, n: float = 1.0) -> None:
         """Count `n` of flow `name` (one of FLOWS) in the month of time t."""
-        self.flows[self.month_of(t)][name] += n
+        try:
+            self.flows[self.month_of(t)][FLOW_INDEX[name]] += n
+        except KeyError:   # a process counted a flow nobody declared: fail loudly, not silently
+            raise RuntimeError(f"undeclared flow {name!r}: add it to its stage's FLOWS") from None
+
+    def flow_in(self, month: int, name: str) -> float:
+        """How much of flow `name` month number `month` has counted so far."""
+        return self.flows[month][FLOW_INDEX[name]]
 
     def plan_issued(self, child, days: float) -> None:
         self.plans_issued.append((child.unique_id, child.request_day, child.request_day + days,

@@ -54,28 +54,7 @@ class RunResult(Tables):
         rec = model.recorder
         clock = model.clock
         p = model.params
-        # monthly
-        rows = []
-        snapshots = model.datacollector.get_model_vars_dataframe().to_dict("records")
-        for i, snap in enumerate(snapshots):
-            row = {"month": clock.date(model.month_starts[i]).replace(day=1)}
-            row.update({k: v for k, v in snap.items() if k != "day"})
-            row.update(dict(rec.flows[i]))
-            if i < len(rec.finance):
-                row.update({k: v for k, v in rec.finance[i].items() if k != "financial_year"})
-            rows.append(row)
-        monthly = pd.DataFrame(rows)
-        unknown = _flow_columns(rec) - set(FLOWS)
-        if unknown:  # a process counted a flow nobody declared: fail loudly, not silently
-            raise RuntimeError(f"undeclared flows {sorted(unknown)}; add them to recorder.FLOWS")
-        for c in FLOWS:
-            monthly[c] = monthly[c].fillna(0.0) if c in monthly else 0.0
-        # a fixed column order, whichever flows happened first (tables of replications stack)
-        monthly = monthly[[c for c in monthly.columns if c not in FLOWS] + list(FLOWS)]
-        monthly["inmss_share"] = monthly["caseload_inmss"] / monthly["caseload"].where(monthly["caseload"] > 0)
-        monthly["month"] = pd.to_datetime(monthly["month"])
-        monthly.insert(1, "financial_year", [financial_year(d.date()) for d in monthly["month"]])
-
+        monthly = _monthly_table(model)
         census = _census_table(rec.census, clock, p)
         cal = _calendar_year_table(monthly, p)
         fy = pd.DataFrame(rec.financial_years)
@@ -85,8 +64,8 @@ class RunResult(Tables):
             fy = fy.merge(by_fy.drop(columns=["spend_total", "income_total"]), left_on="financial_year",
                           right_index=True, how="left")
         plans = pd.DataFrame(rec.plans_issued, columns=["child_id", "request_day", "issue_day", "age", "need"])
-        plans["request_date"] = [clock.date(t) for t in plans["request_day"]]
-        plans["issue_date"] = [clock.date(t) for t in plans["issue_day"]]
+        plans["request_date"] = _dates(clock, plans["request_day"])
+        plans["issue_date"] = _dates(clock, plans["issue_day"])
         plans["weeks_to_issue"] = (plans["issue_day"] - plans["request_day"]) / 7.0
         present = [c.unique_id for c in model.agents]
         return cls(monthly=monthly, census=census, calendar_year=cal, financial_year=fy,
@@ -94,11 +73,26 @@ class RunResult(Tables):
                    entries=rec.entries, exits=rec.exits, present_ids=present)
 
 
-def _flow_columns(rec) -> set[str]:
-    cols: set[str] = set()
-    for f in rec.flows:
-        cols.update(f)
-    return cols
+def _dates(clock, days: pd.Series) -> np.ndarray:
+    """`clock.date(t)` for every day in `days` at once (`datetime.date` objects)."""
+    whole = days.to_numpy(dtype=float).astype(np.int64).astype("timedelta64[D]")
+    return (np.datetime64(clock.start, "D") + whole).astype(object)
+
+
+def _monthly_table(model) -> pd.DataFrame:
+    """One row a month, built column-wise: the month, its stocks, its money, its flows."""
+    rec = model.recorder
+    n = len(rec.stocks)
+    months = [d.replace(day=1) for d in model.month_dates[:n]]
+    stocks = pd.DataFrame(rec.stocks, columns=list(rec.stock_names))
+    money = pd.DataFrame(rec.finance[:n]).reindex(range(n))
+    money = money.drop(columns=[c for c in money.columns if c == "financial_year" or c in FLOWS])
+    flows = pd.DataFrame(rec.flows[:n], columns=list(FLOWS))
+    monthly = pd.concat([stocks, money, flows], axis=1)
+    monthly["inmss_share"] = monthly["caseload_inmss"] / monthly["caseload"].where(monthly["caseload"] > 0)
+    monthly.insert(0, "month", pd.to_datetime(months))
+    monthly.insert(1, "financial_year", [financial_year(d) for d in months])
+    return monthly
 
 
 def _census_table(snaps, clock, p) -> pd.DataFrame:

@@ -183,7 +183,7 @@ def test_phase_transfer_can_cease_plans_at_19(council_dict):
     m.run()
     year = m.academic_year
     assert all(year - c.cohort - 5 != 15 for c in m.plan_holders)
-    assert m.recorder.flows[m.recorder.month_of(m.clock.day(dt.date(2023, 9, 1)))]["ceased_employ"] > 0
+    assert m.recorder.flow_in(m.recorder.month_of(m.clock.day(dt.date(2023, 9, 1))), "ceased_employ") > 0
 
 
 def test_nobody_holds_a_plan_past_25(params):

@@ -29,6 +29,7 @@ class Assessment(stage.Stage):
     name = section = "assessment"
     FLOWS = ("repeat_requests", "no_to_assess", "assessments_started", "plans_issued", "issued_within_20_weeks",
              "no_to_issue")
+    STOCKS = ("ep_queue", "ep_in_progress", "ep_advices_per_month_capacity")
 
     def prepare(self) -> None:
         a = self.params
@@ -47,10 +48,9 @@ class Assessment(stage.Stage):
             for i, day, _ in stage.months(m):
                 yield day, stage.FOLLOW_LEVERS, self.follow_levers
 
-    def monitors(self):
-        return {"ep_queue": lambda m: self.ep_service.queue_length,
-                "ep_in_progress": lambda m: self.ep_service.count,
-                "ep_advices_per_month_capacity": lambda m: self.ep_service.per_month}
+    def stocks(self) -> list:
+        ep = self.ep_service
+        return [ep.queue_length, ep.count, ep.per_month]
 
     # -- capacity -------------------------------------------------------------------------------
     def capacity_now(self) -> float:

@@ -27,6 +27,7 @@ class Placement(stage.Stage):
              *(f"placed_from_waiting_list_{s}" for s in CAPACITY_SETTINGS),
              *(f"places_opened_{s}" for s in CAPACITY_SETTINGS),
              "inmss_diverted", "moved_into_inmss")
+    STOCKS = tuple(f"{kind}_{s}" for s in CAPACITY_SETTINGS for kind in ("places", "waiting_for"))
 
     def prepare(self) -> None:
         self.new_plan_mix = [cumulative(dict(self.params.new_plan_mix[b])) for b in AGE_BANDS]
@@ -45,11 +46,11 @@ class Placement(stage.Stage):
                                  label=project.name)
             yield m.clock.day(opens), stage.PLACES, lambda c=change: self.change_places(c)
 
-    def monitors(self):
-        out = {}
+    def stocks(self) -> list:
+        places = self.model.places
+        out = []
         for s in CAPACITY_SETTINGS:
-            out[f"places_{s}"] = lambda m, s=s: m.places.total[s]
-            out[f"waiting_for_{s}"] = lambda m, s=s: m.places.waiting(s)
+            out += [places.total[s], places.waiting(s)]
         return out
 
     def _programme_openings(self) -> list:

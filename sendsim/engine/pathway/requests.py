@@ -55,7 +55,8 @@ def generate_requests(model, start: float, end: float, month: int) -> int:
     mid = 0.5 * (start + end)
     months = (end - start) / (365.25 / 12)
     factor = trend_multiplier(model, mid) * months / 12 / 1000.0
-    lams = [rate * model.population_at_age(age, mid) * factor if rate > 0 else 0.0
+    residents = model.population_by_age(mid)
+    lams = [rate * residents[age] * factor if rate > 0 else 0.0
             for age, rate in enumerate(p.rate_per_1000_by_age)]
     levers = model.levers
     keep = None

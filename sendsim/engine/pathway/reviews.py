@@ -43,6 +43,7 @@ def cease_thresholds(cease_at_review) -> np.ndarray:
 class Reviews(stage.Stage):
     name = section = "reviews"
     FLOWS = ("reviews_held", "reviews_late", "step_downs", "step_ups")
+    STOCKS = ("reviews_overdue", "reviews_per_month_capacity")
 
     def prepare(self) -> None:
         r = self.params
@@ -69,9 +70,9 @@ class Reviews(stage.Stage):
             yield week, stage.WEEKLY_REVIEWS, self.weekly
             week += 7.0
 
-    def monitors(self):
-        return {"reviews_overdue": lambda m: self.backlog.overdue(m.now, m.plan_holders.due_days()),
-                "reviews_per_month_capacity": lambda m: self.backlog.per_month}
+    def stocks(self) -> list:
+        m = self.model
+        return [self.backlog.overdue(m.now, m.plan_holders.due_days()), self.backlog.per_month]
 
     # -- capacity -------------------------------------------------------------------------------
     def set_capacity(self, per_month: float) -> None:

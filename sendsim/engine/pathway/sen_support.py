@@ -38,6 +38,7 @@ class SenSupport(stage.Stage):
     name = section = "sen_support"
     FLOWS = ("sen_support_start", "sen_support_identified", "sen_support_exits", "sen_support_returned",
              "sen_support_left_school")
+    STOCKS = ("sen_support",)
 
     def start(self) -> None:
         start_sen_support(self.model)
@@ -50,8 +51,8 @@ class SenSupport(stage.Stage):
             if d.month == 9 and day > 0:
                 yield day, stage.END_OF_YEAR11, lambda: end_of_year11(m)
 
-    def monitors(self):
-        return {"sen_support": lambda m: sum(len(b) for b in m.sen_support_by_cohort.values())}
+    def stocks(self) -> list:
+        return [sum(len(b) for b in self.model.sen_support_by_cohort.values())]
 
 
 def start_sen_support(model) -> None:

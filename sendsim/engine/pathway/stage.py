@@ -2,9 +2,9 @@
 
 A stage names its section of the council's parameters (`section`), declares the monthly flows
 it counts (`FLOWS`), builds its lookup tables once per replication (`prepare`), sets up its
-part of the start state (`start`), and gives its calendar entries (`calendar`) and the monthly
-stocks it reports (`monitors`). The model loops over its stages without naming them, so one
-stage's module shows everything that stage does.
+part of the start state (`start`), gives its calendar entries (`calendar`), and declares the
+monthly stocks it reports (`STOCKS`, read by `stocks`). The model loops over its stages without
+naming them, so one stage's module shows everything that stage does.
 
 Calendar entries on the same day run in the order of their `order` key (then in the order the
 stages are listed), all before any pathway event of that day. The keys below are the
@@ -43,6 +43,7 @@ class Stage:
     name: str = ""
     section: str = ""                       # the stage's section of `Parameters`
     FLOWS: tuple[str, ...] = ()             # monthly flows the stage counts
+    STOCKS: tuple[str, ...] = ()            # monthly stocks the stage reports
 
     def __init__(self, model):
         self.model = model
@@ -58,9 +59,9 @@ class Stage:
         """The stage's dated entries: `(day, order, fn)`."""
         return ()
 
-    def monitors(self) -> dict[str, Callable]:
-        """Monthly stocks the stage reports: column -> `fn(model)`."""
-        return {}
+    def stocks(self) -> list:
+        """The stage's `STOCKS` now, in that order (taken at each month's first instant)."""
+        return []
 
 
 def months(model) -> Iterable[tuple[int, float, float]]:

@@ -1,0 +1,42 @@
+"""The recording machinery the engine's speed relies on gives what the plain versions give."""
+
+import datetime as dt
+
+import pytest
+
+from sendsim.engine.model import RunSpec, SendModel, simulate
+from sendsim.engine.recorder import FLOWS, Recorder
+
+
+def test_residents_of_every_age_at_once_equal_each_age_interpolated(params):
+    m = SendModel(params, 1, RunSpec(1))
+    for t in (-400.0, 0.0, 10.5, 181.0, 700.0, 2000.0, 40_000.0):
+        assert m.population_by_age(t) == [m.population_at_age(a, t) for a in range(26)]
+
+
+def test_plan_dates_are_the_clock_dates_of_their_days(params):
+    r = simulate(params, 4, years=2)
+    m = SendModel(params, 4, RunSpec(2))
+    assert len(r.plans_issued) > 0
+    for _, row in r.plans_issued.iterrows():
+        assert row["request_date"] == m.clock.date(row["request_day"])
+        assert row["issue_date"] == m.clock.date(row["issue_day"])
+        assert isinstance(row["issue_date"], dt.date)
+
+
+def test_an_undeclared_flow_is_refused_when_counted():
+    rec = Recorder([0.0, 31.0], ())
+    rec.flow(3.0, FLOWS[0], 2)
+    assert rec.flow_in(0, FLOWS[0]) == 2
+    with pytest.raises(RuntimeError, match="undeclared flow 'not_a_flow'"):
+        rec.flow(3.0, "not_a_flow")
+
+
+def test_the_agent_set_holds_exactly_the_children_present(params):
+    m = SendModel(params, 2, RunSpec(2)).run()
+    ids = sorted(a.unique_id for a in m.agents)
+    entered = {e[0] for e in m.recorder.entries}
+    left = {e[0] for e in m.recorder.exits}
+    assert ids == sorted(entered - left)
+    assert len(ids) == m.present
+    assert list(m.agents_by_type) == m.agent_types == [type(next(iter(m.agents)))]
