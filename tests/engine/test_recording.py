@@ -2,10 +2,14 @@
 
 import datetime as dt
 
+import numpy as np
 import pytest
 
 from sendsim.engine.model import RunSpec, SendModel, simulate
 from sendsim.engine.recorder import FLOWS, Recorder
+from sendsim.engine.streams import Streams
+from sendsim.engine.uncertainty import draw_parameters
+from sendsim.parameters import ParameterError, Parameters
 
 
 def test_residents_of_every_age_at_once_equal_each_age_interpolated(params):
@@ -40,3 +44,22 @@ def test_the_agent_set_holds_exactly_the_children_present(params):
     assert ids == sorted(entered - left)
     assert len(ids) == m.present
     assert list(m.agents_by_type) == m.agent_types == [type(next(iter(m.agents)))]
+
+
+def test_drawn_values_that_combine_badly_are_still_refused(council_dict):
+    """Each range's ends are valid alone, but two draws near their tops sum past 1."""
+    council_dict["uncertainty"] = [
+        {"key": "reviews.cease_at_review.he.20_25", "low": 0.5, "mode": 0.59, "high": 0.6},
+        {"key": "reviews.cease_at_review.employ.20_25", "low": 0.5, "mode": 0.59, "high": 0.6}]
+    p = Parameters.from_dict(council_dict)       # each end alone: at most 0.6 + 0.05 + 0.15 + 0.01
+    with pytest.raises(ParameterError, match="probabilities for 20_25 sum to"):
+        draw_parameters(p, Streams(np.random.SeedSequence(1))["parameters"])
+
+
+def test_drawn_parameters_keep_their_uncertainty_entries(council_dict):
+    council_dict["uncertainty"] = [
+        {"key": "reviews.cease_at_review.he.20_25", "low": 0.02, "mode": 0.05, "high": 0.1}]
+    params = Parameters.from_dict(council_dict)
+    drawn, values = draw_parameters(params, Streams(np.random.SeedSequence(3))["parameters"])
+    assert drawn.uncertainty == params.uncertainty
+    assert values and all(drawn.value_at(k) == v for k, v in values.items())
