@@ -60,7 +60,8 @@ def scaled(params: Parameters, factor: float) -> Parameters:
     f["opening_cumulative_balance_gbp"] *= factor
     for pay in f["safety_valve_payments"]:
         pay["amount_gbp"] *= factor
-        pay["max_cumulative_deficit_gbp"] *= factor
+        if pay["max_cumulative_deficit_gbp"] < 1e300:     # 1e300 is how a file holds "no limit"
+            pay["max_cumulative_deficit_gbp"] *= factor
     return Parameters.from_dict(d)
 
 

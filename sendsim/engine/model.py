@@ -6,7 +6,7 @@ pathway's stages live in `sendsim.engine.pathway`, each owning its parameters, l
 calendar entries and flows; the money lives in `ledger`. This module builds the start
 population, keeps the registries every stage shares, and runs the stages' calendars.
 
-Monthly stocks are collected by Mesa's `DataCollector` (one model reporter per column). The order
+Monthly stocks are one row a month of each stage's declared `STOCKS` (`_take_stocks`). The order
 of simultaneous events is documented in `sendsim.engine.pathway.stage`.
 """
 

@@ -4,10 +4,12 @@ At each key transition the placement is re-decided from the table for that trans
 setting the child is leaving maps to shares of the settings they move to, or of ceasing there
 (a young person leaving school at 19 for employment or higher education). Specialist places are
 subject to capacity as at issue. Who is at a transition is read from the plan holders' cohort
-array; only they are visited.
+array; only they are visited, each with one uniform from the September's block.
 """
 
 from __future__ import annotations
+
+import bisect
 
 import numpy as np
 
@@ -39,22 +41,28 @@ class PhaseTransfers(stage.Stage):
 
 
 def phase_transfers(model) -> int:
-    """Re-decide placements of plan holders at a transition this September; returns moves."""
+    """Re-decide placements of plan holders at a transition this September; returns moves.
+
+    Every plan holder at a transition takes one uniform from one block drawn for the whole
+    September, whether or not their setting has a row in the table: a fixed number of draws
+    per decision, so that common random numbers hold."""
     rng = model.streams["phase_transfer"]
     year = model.academic_year
     tables = model.stage("transitions").tables
     holders = model.plan_holders
     ncy = year - holders.cohort_years() - 5
     at_transition = [holders.at(i) for i in np.flatnonzero(np.isin(ncy, _NCY)).tolist()]
+    draws = rng.block(len(at_transition)).tolist()
     moved = 0
-    for child in at_transition:
+    for child, u in zip(at_transition, draws):
         if child.status != PLAN:
             continue
         table_name = TRANSITIONS[year - child.cohort - 5]
         cum_names = tables[table_name].get(child.setting)
         if cum_names is None:
             continue
-        target = rng.choice(*cum_names)
+        cum, names = cum_names
+        target = names[min(bisect.bisect_right(cum, u * cum[-1]), len(names) - 1)]
         if target == child.setting:
             continue
         if target.startswith("cease_"):
