@@ -1,9 +1,9 @@
 """The documentation cannot drift from the code.
 
-- every ```python block in docs/*.md runs, each file's blocks in order in one fresh namespace;
+- every ```python block in docs/**/*.md runs, each file's blocks in order in one fresh namespace;
 - examples stay quick (few years, few replications, one worker);
 - every command line shown in a ```bash block parses with today's `sendsim` options;
-- the parameter table in docs/model.md lists every parameter and equals what
+- the parameter table in docs/background/model.md lists every parameter and equals what
   docs/gen_parameter_table.py would write now;
 - model.md keeps the ODD protocol's headings, in order;
 - every column the engine produces is documented in model.md's Outputs section.
@@ -22,8 +22,8 @@ from sendsim.parameters import describe
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
-MODEL_MD = DOCS / "model.md"
-DOC_FILES = sorted(DOCS.glob("*.md"))
+MODEL_MD = DOCS / "background" / "model.md"
+DOC_FILES = sorted(DOCS.rglob("*.md"))
 
 FENCE = re.compile(r"^```(\w+)[^\n]*\n(.*?)^```[ \t]*$", re.M | re.S)
 
@@ -34,8 +34,8 @@ def blocks(path: Path, language: str) -> list[str]:
 
 
 def test_docs_exist():
-    names = {p.name for p in DOC_FILES}
-    assert {"model.md", "tutorial.md"} <= names
+    names = {p.relative_to(DOCS).as_posix() for p in DOC_FILES}
+    assert {"background/model.md", "tutorial/first-scenario.md"} <= names
 
 
 # -- (a) examples run --------------------------------------------------------------------------
@@ -99,16 +99,16 @@ def test_parameter_table_lists_every_parameter():
     block = gen.current_block(MODEL_MD.read_text(encoding="utf-8"))
     keys = _table_keys(block)
     missing = [key for key, _, _ in describe() if key not in keys]
-    assert not missing, f"parameters missing from docs/model.md: {missing}"
+    assert not missing, f"parameters missing from docs/background/model.md: {missing}"
     unknown = sorted(set(keys) - {key for key, _, _ in describe()})
-    assert not unknown, f"docs/model.md lists parameters that no longer exist: {unknown}"
+    assert not unknown, f"docs/background/model.md lists parameters that no longer exist: {unknown}"
 
 
 def test_parameter_table_is_current():
     gen = load_generator()
     block = gen.current_block(MODEL_MD.read_text(encoding="utf-8"))
     assert block == gen.table(), (
-        "docs/model.md's parameter table is out of date: run python docs/gen_parameter_table.py")
+        "docs/background/model.md's parameter table is out of date: run python docs/gen_parameter_table.py")
 
 
 def test_every_parameter_has_a_default_and_a_meaning():
@@ -156,10 +156,10 @@ def test_odd_headings_in_order():
     found = _headings(MODEL_MD.read_text(encoding="utf-8"))
     positions = []
     for heading in ODD_HEADINGS:
-        assert heading in found, f"docs/model.md lacks the heading '{heading}'"
+        assert heading in found, f"docs/background/model.md lacks the heading '{heading}'"
         positions.append(found.index(heading))
     assert positions == sorted(positions), (
-        f"docs/model.md's ODD headings are out of order: {[found[i] for i in sorted(positions)]}")
+        f"docs/background/model.md's ODD headings are out of order: {[found[i] for i in sorted(positions)]}")
 
 
 # -- outputs: every column produced is documented -----------------------------------------------
@@ -181,7 +181,7 @@ def documented_columns(table: str) -> list[re.Pattern]:
     outputs = text.split("## 5. Outputs", 1)[1].split("\n## ", 1)[0]
     part = re.split(r"^### ", outputs, flags=re.M)
     section = next((p for p in part if p.startswith(f"`{table}`")), None)
-    assert section is not None, f"docs/model.md's Outputs section has no subsection for {table}"
+    assert section is not None, f"docs/background/model.md's Outputs section has no subsection for {table}"
     subs = _placeholders()
     patterns = []
     for line in section.splitlines():
@@ -211,13 +211,13 @@ def test_every_output_column_is_documented(table, small_run):
     patterns = documented_columns(table)
     columns = list(getattr(small_run, table).columns)
     undocumented = [c for c in columns if not any(p.match(c) for p in patterns)]
-    assert not undocumented, f"{table} columns missing from docs/model.md: {undocumented}"
+    assert not undocumented, f"{table} columns missing from docs/background/model.md: {undocumented}"
     unused = [p.pattern for p in patterns if not any(p.match(c) for c in columns)]
-    assert not unused, f"docs/model.md documents {table} columns the engine no longer makes: {unused}"
+    assert not unused, f"docs/background/model.md documents {table} columns the engine no longer makes: {unused}"
 
 
 def test_every_declared_flow_is_documented():
     from sendsim.engine.recorder import FLOWS
     patterns = documented_columns("monthly")
     missing = [f for f in FLOWS if not any(p.match(f) for p in patterns)]
-    assert not missing, f"monthly flows missing from docs/model.md: {missing}"
+    assert not missing, f"monthly flows missing from docs/background/model.md: {missing}"

@@ -1,4 +1,4 @@
-"""docs/scenarios.md cannot drift from the code.
+"""docs/reference/scenario-file.md cannot drift from the code.
 
 - every key of every scenario section, every intervention target with exactly its changes and
   filters, every `change`, every Safety Valve condition kind and the allowed values (age
@@ -38,7 +38,7 @@ from sendsim.codes import AGE_BANDS, CAPACITY_SETTINGS, NEEDS, REVIEW_CEASE_REAS
 from sendsim.scenario.definition import CONDITION_KINDS, REQUESTERS, TARGETS, Effect, Intervention, Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
-DOC = ROOT / "docs" / "scenarios.md"
+DOC = ROOT / "docs" / "reference" / "scenario-file.md"
 BASELINE = ROOT / "experiments" / "wiltshire_baseline.toml"
 TEXT = DOC.read_text(encoding="utf-8")
 
@@ -56,7 +56,7 @@ def part(fragment: str) -> str:
     """The text under the one ## / ### heading containing `fragment`, up to the next heading."""
     chunks = re.split(r"^(?=#{2,3} )", TEXT, flags=re.M)
     found = [c for c in chunks if fragment in c.splitlines()[0]]
-    assert len(found) == 1, f"docs/scenarios.md: {len(found)} headings contain {fragment!r}"
+    assert len(found) == 1, f"docs/reference/scenario-file.md: {len(found)} headings contain {fragment!r}"
     return found[0]
 
 
@@ -404,7 +404,7 @@ def _run_cli(args: list[str]) -> tuple[int, str]:
 
 def test_transcripts_are_what_sendsim_prints(workdir, monkeypatch):
     def no_replications(*args, **kwargs):
-        raise AssertionError("a transcript in docs/scenarios.md ran replications")
+        raise AssertionError("a transcript in docs/reference/scenario-file.md ran replications")
     monkeypatch.setattr("sendsim.experiment.run.run_chunk", no_replications)
     shown = transcripts()
     assert len(shown) >= 4
@@ -436,7 +436,7 @@ def python_how_to(tmp_path_factory):
     folder = tmp_path_factory.mktemp("how_to")
     write_examples(folder)
     code_blocks = [body for _, body in blocks("py")]
-    assert code_blocks, "docs/scenarios.md has no ```py blocks"
+    assert code_blocks, "docs/reference/scenario-file.md has no ```py blocks"
     namespace = {"__name__": "docs_scenarios"}
     printed = io.StringIO()
     with pytest.MonkeyPatch.context() as mp:
