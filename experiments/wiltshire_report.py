@@ -7,7 +7,7 @@ against the unmitigated baseline, with each part's contribution.
 
 Writes docs/reports/wiltshire_safety_valve_2025.html, a screenshot of its first screen
 (docs/img/report_wiltshire_first_page.png, taken in headless Chromium) and the figures quoted
-in section 8 of docs/how-to/board-report.md, between its BEGIN and END markers, copied from the report so
+in section 5 of docs/how-to/board-report.md, between its BEGIN and END markers, copied from the report so
 that the page and the report cannot disagree (tests/docs/test_docs_reports.py checks it).
 """
 
