@@ -1,4 +1,4 @@
-"""Write the parameter table in docs/model.md from the code and the built-in council.
+"""Write the parameter table in docs/reference/parameters.md from the code and the built-in council.
 
 The keys and their meanings come from `sendsim.parameters.describe()`; the default values from
 the built-in council (`sendsim.councils.default_parameters()`, i.e.
@@ -6,7 +6,7 @@ the built-in council (`sendsim.councils.default_parameters()`, i.e.
 the allowed range of each number from its field (`sendsim.parameters.allowed`, the range every
 file and scenario value is checked against). Nothing in the table is typed by hand, so it is refreshed deliberately:
 
-    python docs/gen_parameter_table.py          # rewrite the table in docs/model.md
+    python docs/gen_parameter_table.py          # rewrite the table in docs/reference/parameters.md
     python docs/gen_parameter_table.py --check  # exit 1 if the table is out of date
 
 tests/docs/test_docs.py fails while the table differs from what this script would write.
@@ -24,7 +24,7 @@ from pathlib import Path
 
 START = "<!-- parameters:start -->"
 END = "<!-- parameters:end -->"
-MODEL_MD = Path(__file__).resolve().parent / "model.md"
+PARAMETERS_MD = Path(__file__).resolve().parent / "reference" / "parameters.md"
 COUNCIL_FILE = "sendsim/councils/wiltshire.toml"
 
 #: Longest rendering of a default value kept in full; longer ones are summarised.
@@ -239,8 +239,8 @@ def with_table(text: str, new: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
-                        help="exit 1 if the table in model.md is out of date; change nothing")
-    parser.add_argument("--file", type=Path, default=MODEL_MD, help="markdown file to update")
+                        help="exit 1 if the table in reference/parameters.md is out of date; change nothing")
+    parser.add_argument("--file", type=Path, default=PARAMETERS_MD, help="markdown file to update")
     args = parser.parse_args(argv)
     text = args.file.read_text(encoding="utf-8")
     new = table()

@@ -11,7 +11,7 @@
    the table `SEED004` below, each with its page or section;
 4. writes `docs/img/face_validity_wiltshire.png` (the chart) and `docs/face_validity_wiltshire.csv`
    (the numbers behind it), refusing to replace them without `--overwrite`, and prints the
-   forecast-vs-published table that `docs/face-validity.md` shows.
+   forecast-vs-published table that `docs/background/face-validity.md` shows.
 
 The built-in council is NOT a blind forecast: `calibration/derive_wiltshire.py` sets its request
 trend so that 2022's requests reach seed 004's 97 a month in 2024, takes its 2023 refusal,
@@ -267,7 +267,7 @@ def monthly_rows(table: pd.DataFrame) -> list[str]:
 
 
 def markdown_table(table: pd.DataFrame, runs: dict[str, pd.DataFrame]) -> str:
-    """Forecast vs published, in the form docs/face-validity.md shows (medians, 90% intervals)."""
+    """Forecast vs published, in the form docs/background/face-validity.md shows (medians, 90% intervals)."""
     rows = [TABLE_HEAD] + monthly_rows(table)
     figures = {r: year_figures(runs[r]) for r in RUNS}
     for label, key, measure, period, pct in YEAR_ROWS:

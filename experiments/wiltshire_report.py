@@ -1,4 +1,4 @@
-"""The board report shown in docs/reports.md: Wiltshire's Safety Valve plan of January 2025
+"""The board report shown in docs/how-to/board-report.md: Wiltshire's Safety Valve plan of January 2025
 against the unmitigated baseline, with each part's contribution.
 
     sendsim compare experiments/wiltshire_baseline.toml \\
@@ -7,7 +7,7 @@ against the unmitigated baseline, with each part's contribution.
 
 Writes docs/reports/wiltshire_safety_valve_2025.html, a screenshot of its first screen
 (docs/img/report_wiltshire_first_page.png, taken in headless Chromium) and the figures quoted
-in section 8 of docs/reports.md, between its BEGIN and END markers, copied from the report so
+in section 5 of docs/how-to/board-report.md, between its BEGIN and END markers, copied from the report so
 that the page and the report cannot disagree (tests/docs/test_docs_reports.py checks it).
 """
 
@@ -25,7 +25,7 @@ from sendsim.reports.pdf import chromium_flags, find_chromium
 REPO = Path(__file__).resolve().parent.parent
 HTML = REPO / "docs" / "reports" / "wiltshire_safety_valve_2025.html"
 SHOT = REPO / "docs" / "img" / "report_wiltshire_first_page.png"
-DOC = REPO / "docs" / "reports.md"
+DOC = REPO / "docs" / "how-to" / "board-report.md"
 BEGIN, END = "<!-- BEGIN wiltshire figures -->", "<!-- END wiltshire figures -->"
 
 

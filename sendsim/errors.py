@@ -3,7 +3,7 @@
 Every anticipated problem (a bad file, key, option or folder) is a `SendsimError`; the command
 line prints its `line()` and exits with status 2 (`EXIT_REFUSED`). Anything else is a bug: the
 command line writes the traceback to a log file and exits with status 70 (`EXIT_INTERNAL`,
-EX_SOFTWARE in sysexits.h). `docs/errors.md` lists every class below with an example; the tests
+EX_SOFTWARE in sysexits.h). `docs/reference/errors.md` lists every class below with an example; the tests
 check those examples against what the code says.
 """
 
@@ -15,9 +15,9 @@ EXIT_INTERNAL = 70
 
 class SendsimError(Exception):
     """A refusal: `where` (file, file and key, option, folder), `what` is wrong, what is
-    `allowed` (or what to do). Subclasses name the class of problem for docs/errors.md."""
+    `allowed` (or what to do). Subclasses name the class of problem for docs/reference/errors.md."""
 
-    #: The class of problem, as docs/errors.md names it.
+    #: The class of problem, as docs/reference/errors.md names it.
     kind = "refused"
 
     def __init__(self, where: str, what: str, allowed: str = ""):

@@ -64,7 +64,7 @@ TARGETS: dict[str, dict] = {
 
 REQUESTERS = ("parent", "school")
 
-#: Ranges of a scenario's numbers (docs/scenarios.md, section 2): generous for any council,
+#: Ranges of a scenario's numbers (docs/reference/scenario-file.md): generous for any council,
 #: but a slip of the keyboard (a unit cost cut by 1e9, a factor of 1e12) is refused.
 FACTOR = (0.0, 10.0)                   # `multiply`
 PER_MONTH_EVENTS = (-1e5, 1e5)         # `per_month`: events a month, more or fewer

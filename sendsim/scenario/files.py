@@ -12,7 +12,8 @@ another. Every problem is reported at once, naming the file and the key.
     [[interventions]]  ...    [[capacity_programme]]  ...    [[conditions]]  ...
     [uncertainty_sources]  process_noise = true ...
 
-`docs/scenarios.md` is the reference of every key; `tests/docs/test_docs_scenarios.py` keeps it true.
+`docs/reference/scenario-file.md` is the reference of every key; `tests/docs/test_docs_scenarios.py`
+keeps it true.
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
 """The documentation cannot drift from the code.
 
-- every ```python block in docs/*.md runs, each file's blocks in order in one fresh namespace;
+- every ```python block in docs/**/*.md runs, each file's blocks in order in one fresh namespace;
 - examples stay quick (few years, few replications, one worker);
 - every command line shown in a ```bash block parses with today's `sendsim` options;
-- the parameter table in docs/model.md lists every parameter and equals what
+- the parameter table in docs/reference/parameters.md lists every parameter and equals what
   docs/gen_parameter_table.py would write now;
-- model.md keeps the ODD protocol's headings, in order;
-- every column the engine produces is documented in model.md's Outputs section.
+- docs/background/model.md keeps the ODD protocol's headings, in order;
+- every column the engine produces is documented in docs/reference/output-tables.md.
 """
 
 from __future__ import annotations
@@ -22,8 +22,14 @@ from sendsim.parameters import describe
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
-MODEL_MD = DOCS / "model.md"
-DOC_FILES = sorted(DOCS.glob("*.md"))
+MODEL_MD = DOCS / "background" / "model.md"
+PARAMETERS_MD = DOCS / "reference" / "parameters.md"
+OUTPUT_TABLES_MD = DOCS / "reference" / "output-tables.md"
+DOC_FILES = sorted(DOCS.rglob("*.md"))
+
+
+def page_id(path: Path) -> str:
+    return path.relative_to(DOCS).as_posix()
 
 FENCE = re.compile(r"^```(\w+)[^\n]*\n(.*?)^```[ \t]*$", re.M | re.S)
 
@@ -34,34 +40,37 @@ def blocks(path: Path, language: str) -> list[str]:
 
 
 def test_docs_exist():
-    names = {p.name for p in DOC_FILES}
-    assert {"model.md", "tutorial.md"} <= names
+    names = {page_id(p) for p in DOC_FILES}
+    assert {"README.md", "tutorial/first-scenario.md", "background/model.md",
+            "reference/parameters.md", "reference/output-tables.md"} <= names
+    for section in ("tutorial", "how-to", "reference", "background"):
+        assert any(n.startswith(section + "/") for n in names), f"docs/{section}/ has no page"
 
 
 # -- (a) examples run --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", [p for p in DOC_FILES if blocks(p, "python")],
-                         ids=lambda p: p.name)
+                         ids=page_id)
 def test_python_examples_run(path, tmp_path, monkeypatch):
     """Each file's examples, in order, in a fresh namespace, in an empty working folder."""
     monkeypatch.chdir(tmp_path)   # examples may write files (scenario files, results)
     namespace = {"__name__": f"docs_{path.stem}"}
     for i, code in enumerate(blocks(path, "python"), start=1):
         try:
-            exec(compile(code, f"{path.name}, python block {i}", "exec"), namespace)
+            exec(compile(code, f"{page_id(path)}, python block {i}", "exec"), namespace)
         except Exception as exc:
-            raise AssertionError(f"{path.name}, python block {i} failed: {exc!r}\n{code}") from exc
+            raise AssertionError(f"{page_id(path)}, python block {i} failed: {exc!r}\n{code}") from exc
 
 
 def _numbers_after(code: str, name: str) -> list[float]:
     return [float(x) for x in re.findall(rf"\b{name}\s*=\s*([0-9.]+)", code)]
 
 
-@pytest.mark.parametrize("path", DOC_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", DOC_FILES, ids=page_id)
 def test_python_examples_are_quick(path):
     """Examples with the default council run in the test suite: 1-2 years, <= 3 reps, 1 worker."""
     for i, code in enumerate(blocks(path, "python"), start=1):
-        where = f"{path.name}, python block {i}"
+        where = f"{page_id(path)}, python block {i}"
         assert all(y <= 2 for y in _numbers_after(code, "years")), f"{where}: years above 2"
         assert all(r <= 3 for r in _numbers_after(code, "reps")), f"{where}: reps above 3"
         for call in re.findall(r"run_replications\((.*?)\)\s*$", code, re.M | re.S):
@@ -73,7 +82,7 @@ def _command_lines(code: str) -> list[str]:
     return [line.strip() for line in joined.splitlines() if line.strip().startswith("sendsim ")]
 
 
-@pytest.mark.parametrize("path", DOC_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", DOC_FILES, ids=page_id)
 def test_command_lines_parse(path):
     """Every `sendsim ...` line in a bash block uses commands and options that exist."""
     from sendsim.cli import build_parser
@@ -85,7 +94,7 @@ def test_command_lines_parse(path):
                 parser.parse_args(words)
             except SystemExit as exc:
                 if exc.code not in (0, None):   # --help / --version exit 0
-                    raise AssertionError(f"{path.name}: `{line}` does not parse") from None
+                    raise AssertionError(f"{page_id(path)}: `{line}` does not parse") from None
 
 
 # -- (b) the parameter table -----------------------------------------------------------------
@@ -96,19 +105,20 @@ def _table_keys(block: str) -> list[str]:
 
 def test_parameter_table_lists_every_parameter():
     gen = load_generator()
-    block = gen.current_block(MODEL_MD.read_text(encoding="utf-8"))
+    block = gen.current_block(PARAMETERS_MD.read_text(encoding="utf-8"))
     keys = _table_keys(block)
     missing = [key for key, _, _ in describe() if key not in keys]
-    assert not missing, f"parameters missing from docs/model.md: {missing}"
+    assert not missing, f"parameters missing from docs/reference/parameters.md: {missing}"
     unknown = sorted(set(keys) - {key for key, _, _ in describe()})
-    assert not unknown, f"docs/model.md lists parameters that no longer exist: {unknown}"
+    assert not unknown, f"docs/reference/parameters.md lists parameters that no longer exist: {unknown}"
 
 
 def test_parameter_table_is_current():
     gen = load_generator()
-    block = gen.current_block(MODEL_MD.read_text(encoding="utf-8"))
-    assert block == gen.table(), (
-        "docs/model.md's parameter table is out of date: run python docs/gen_parameter_table.py")
+    assert gen.PARAMETERS_MD == PARAMETERS_MD, "the generator writes somewhere else"
+    block = gen.current_block(PARAMETERS_MD.read_text(encoding="utf-8"))
+    assert block == gen.table(), ("docs/reference/parameters.md's parameter table is out of date: "
+                                  "run python docs/gen_parameter_table.py")
 
 
 def test_every_parameter_has_a_default_and_a_meaning():
@@ -156,10 +166,10 @@ def test_odd_headings_in_order():
     found = _headings(MODEL_MD.read_text(encoding="utf-8"))
     positions = []
     for heading in ODD_HEADINGS:
-        assert heading in found, f"docs/model.md lacks the heading '{heading}'"
+        assert heading in found, f"docs/background/model.md lacks the heading '{heading}'"
         positions.append(found.index(heading))
     assert positions == sorted(positions), (
-        f"docs/model.md's ODD headings are out of order: {[found[i] for i in sorted(positions)]}")
+        f"docs/background/model.md's ODD headings are out of order: {[found[i] for i in sorted(positions)]}")
 
 
 # -- outputs: every column produced is documented -----------------------------------------------
@@ -176,12 +186,11 @@ def _placeholders() -> dict[str, str]:
 
 
 def documented_columns(table: str) -> list[re.Pattern]:
-    """Column patterns listed in the first column of the Outputs subsection for `table`."""
-    text = MODEL_MD.read_text(encoding="utf-8")
-    outputs = text.split("## 5. Outputs", 1)[1].split("\n## ", 1)[0]
-    part = re.split(r"^### ", outputs, flags=re.M)
+    """Column patterns listed in the first column of the output-tables page's section for `table`."""
+    text = OUTPUT_TABLES_MD.read_text(encoding="utf-8")
+    part = re.split(r"^## ", text, flags=re.M)
     section = next((p for p in part if p.startswith(f"`{table}`")), None)
-    assert section is not None, f"docs/model.md's Outputs section has no subsection for {table}"
+    assert section is not None, f"docs/reference/output-tables.md has no section for {table}"
     subs = _placeholders()
     patterns = []
     for line in section.splitlines():
@@ -211,13 +220,14 @@ def test_every_output_column_is_documented(table, small_run):
     patterns = documented_columns(table)
     columns = list(getattr(small_run, table).columns)
     undocumented = [c for c in columns if not any(p.match(c) for p in patterns)]
-    assert not undocumented, f"{table} columns missing from docs/model.md: {undocumented}"
+    assert not undocumented, f"{table} columns missing from docs/reference/output-tables.md: {undocumented}"
     unused = [p.pattern for p in patterns if not any(p.match(c) for c in columns)]
-    assert not unused, f"docs/model.md documents {table} columns the engine no longer makes: {unused}"
+    assert not unused, (f"docs/reference/output-tables.md documents {table} columns the engine "
+                        f"no longer makes: {unused}")
 
 
 def test_every_declared_flow_is_documented():
     from sendsim.engine.recorder import FLOWS
     patterns = documented_columns("monthly")
     missing = [f for f in FLOWS if not any(p.match(f) for p in patterns)]
-    assert not missing, f"monthly flows missing from docs/model.md: {missing}"
+    assert not missing, f"monthly flows missing from docs/reference/output-tables.md: {missing}"

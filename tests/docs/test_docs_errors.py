@@ -1,4 +1,4 @@
-"""docs/errors.md cannot drift from the code: every ```console example runs, and each refusal
+"""docs/reference/errors.md cannot drift from the code: every ```console example runs, and each refusal
 it shows is the one line sendsim prints, raised as the class its section names.
 
 The first block builds the folder the examples start from (once); every later block runs in a
@@ -24,7 +24,7 @@ import sendsim.errors as errors
 from sendsim import cli
 from sendsim.errors import SendsimError
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "errors.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "reference" / "errors.md"
 TEXT = DOC.read_text(encoding="utf-8")
 FENCE = re.compile(r"^```(\w+)[^\n]*\n(.*?)^```[ \t]*$", re.M | re.S)
 SECTION = re.compile(r"^## (.*)$", re.M)
@@ -162,7 +162,7 @@ def test_every_class_of_refusal_has_a_section_with_examples():
     documented = {cls: blocks for _, cls, blocks in sections() if cls}
     classes = [name for name in errors.__all__ if name.endswith("Error") and name != "SendsimError"]
     for name in classes:
-        assert name in documented, f"docs/errors.md has no section for {name}"
+        assert name in documented, f"docs/reference/errors.md has no section for {name}"
         assert documented[name], f"the {name} section has no example"
 
 

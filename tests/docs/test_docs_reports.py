@@ -1,4 +1,4 @@
-"""docs/reports.md shows a real report: the committed Wiltshire report and the figures the page
+"""docs/how-to/board-report.md shows a real report: the committed Wiltshire report and the figures the page
 quotes from it must agree, and the report must be whole and self-contained."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def test_the_page_quotes_the_committed_report():
     s = script()
     doc = s.DOC.read_text(encoding="utf-8")
     block = re.search(re.escape(s.BEGIN) + r"\n(.*?)\n" + re.escape(s.END), doc, re.S)
-    assert block, "docs/reports.md lacks the Wiltshire figures block"
+    assert block, "docs/how-to/board-report.md lacks the Wiltshire figures block"
     quoted = block.group(1)
     assert quoted == s.quoted_figures(s.HTML)
     assert "Cumulative DSG deficit at 31 March 2029" in quoted

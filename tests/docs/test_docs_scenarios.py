@@ -1,4 +1,7 @@
-"""docs/scenarios.md cannot drift from the code.
+"""The scenario pages cannot drift from the code: the how-to (docs/how-to/scenarios.md), the
+reference of scenario files (docs/reference/scenario-file.md) and of the experiment folder
+(docs/reference/output-folders.md), read as one text, in that order (the reference's fragments
+add to the how-to's scenario).
 
 - every key of every scenario section, every intervention target with exactly its changes and
   filters, every `change`, every Safety Valve condition kind and the allowed values (age
@@ -38,9 +41,11 @@ from sendsim.codes import AGE_BANDS, CAPACITY_SETTINGS, NEEDS, REVIEW_CEASE_REAS
 from sendsim.scenario.definition import CONDITION_KINDS, REQUESTERS, TARGETS, Effect, Intervention, Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
-DOC = ROOT / "docs" / "scenarios.md"
+PAGES = [ROOT / "docs" / "how-to" / "scenarios.md",
+         ROOT / "docs" / "reference" / "scenario-file.md",
+         ROOT / "docs" / "reference" / "output-folders.md"]
 BASELINE = ROOT / "experiments" / "wiltshire_baseline.toml"
-TEXT = DOC.read_text(encoding="utf-8")
+TEXT = "\n".join(page.read_text(encoding="utf-8") for page in PAGES)
 
 FENCE = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```[ \t]*$", re.M | re.S)
 FILE_MARK = re.compile(r"^# file: (\S+)\s*$")
@@ -56,7 +61,7 @@ def part(fragment: str) -> str:
     """The text under the one ## / ### heading containing `fragment`, up to the next heading."""
     chunks = re.split(r"^(?=#{2,3} )", TEXT, flags=re.M)
     found = [c for c in chunks if fragment in c.splitlines()[0]]
-    assert len(found) == 1, f"docs/scenarios.md: {len(found)} headings contain {fragment!r}"
+    assert len(found) == 1, f"the scenario pages: {len(found)} headings contain {fragment!r}"
     return found[0]
 
 
@@ -375,7 +380,7 @@ def test_every_fragment_loads_when_added(workdir):
 
 
 def test_fragment_parameters_merge_as_described(workdir):
-    """Maps merge key by key, lists are replaced whole (section 2.3 and 1.10)."""
+    """Maps merge key by key, lists are replaced whole (reference section 3, how-to section 10)."""
     _, fragments = examples()
     base = sf.load_scenario("experiments/my_scenario.toml").parameters
     for k, (path, fragment) in enumerate(fragments):
@@ -404,7 +409,7 @@ def _run_cli(args: list[str]) -> tuple[int, str]:
 
 def test_transcripts_are_what_sendsim_prints(workdir, monkeypatch):
     def no_replications(*args, **kwargs):
-        raise AssertionError("a transcript in docs/scenarios.md ran replications")
+        raise AssertionError("a transcript in the scenario pages ran replications")
     monkeypatch.setattr("sendsim.experiment.run.run_chunk", no_replications)
     shown = transcripts()
     assert len(shown) >= 4
@@ -436,7 +441,7 @@ def python_how_to(tmp_path_factory):
     folder = tmp_path_factory.mktemp("how_to")
     write_examples(folder)
     code_blocks = [body for _, body in blocks("py")]
-    assert code_blocks, "docs/scenarios.md has no ```py blocks"
+    assert code_blocks, "docs/how-to/scenarios.md has no ```py blocks"
     namespace = {"__name__": "docs_scenarios"}
     printed = io.StringIO()
     with pytest.MonkeyPatch.context() as mp:
@@ -503,7 +508,7 @@ def test_experiment_folder_is_as_described(python_how_to):
     subs = {"<scenario>": alt(names), "<baseline>": alt(names[:1]), "<plan>": alt(names[1:]),
             "<table>": alt(Tables.NAMES), "<first rep>": r"\d{7}", "*": r"[^/]+"}
     patterns = []
-    for path in first_names(table("What the experiment folder holds", "path")):
+    for path in first_names(table("An experiment folder", "path")):
         rx = re.escape(path)
         for placeholder, sub in subs.items():
             rx = rx.replace(re.escape(placeholder), sub)

@@ -1,4 +1,4 @@
-"""docs/face-validity.md cannot drift from experiments/face_validity_wiltshire.py or its CSV.
+"""docs/background/face-validity.md cannot drift from experiments/face_validity_wiltshire.py or its CSV.
 
 - the script's seed 004 table has the EHCP numbers (actual and Safety Valve forecast) for every
   month April-October 2024, each with its page, and they are the figures printed in seed 004;
@@ -24,7 +24,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "experiments" / "face_validity_wiltshire.py"
-PAGE = ROOT / "docs" / "face-validity.md"
+PAGE = ROOT / "docs" / "background" / "face-validity.md"
 CSV = ROOT / "docs" / "face_validity_wiltshire.csv"
 PNG = ROOT / "docs" / "img" / "face_validity_wiltshire.png"
 SEED_004 = ROOT.parent / "shared" / "seeds" / "004_248edb8f388b09ce.txt"
@@ -125,7 +125,7 @@ def test_csv_carries_the_seed_table(fv, table):
 def test_page_rows_rebuild_from_the_csv(fv, table, page):
     assert fv.TABLE_HEAD in page
     for row in fv.monthly_rows(table):
-        assert row in page, f"docs/face-validity.md lacks (or has an old version of):\n{row}"
+        assert row in page, f"docs/background/face-validity.md lacks (or has an old version of):\n{row}"
 
 
 def test_page_published_column_is_the_seed_table(fv, page):
@@ -145,7 +145,7 @@ def test_page_published_column_is_the_seed_table(fv, page):
 
 
 def test_page_shows_the_chart_and_the_command(page):
-    assert "![" in page and "(img/face_validity_wiltshire.png)" in page
+    assert "![" in page and "(../img/face_validity_wiltshire.png)" in page
     assert PNG.is_file() and PNG.stat().st_size > 10_000
     assert "sendsim calibrate --la Wiltshire --origin 2023-01" in page
     assert "python experiments/face_validity_wiltshire.py" in page

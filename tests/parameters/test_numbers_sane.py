@@ -7,7 +7,7 @@
   never raises anything else;
 - scenario values (effects, places, conditions, parameter changes) and posterior-draws CSV
   cells are refused naming the file, the key (row and column), and `sendsim check` lists them;
-- the parameter table in docs/model.md states the ranges the code enforces;
+- the parameter table in docs/reference/parameters.md states the ranges the code enforces;
 - an [[uncertainty]] entry re-reports no problem that is not about its own key.
 """
 
@@ -571,8 +571,8 @@ def test_the_parameter_table_states_every_range():
             assert shown != "-" and shown.split(",")[0].count(" to ") == 1, key
             low, high = (float(x) for x in shown.split(",")[0].split(" to "))
             assert (low, high) == (f.metadata["low"], f.metadata["high"]), key
-    # and docs/model.md holds that column as generated
-    text = (DOCS / "model.md").read_text(encoding="utf-8")
+    # and docs/reference/parameters.md holds that column as generated
+    text = (DOCS / "reference" / "parameters.md").read_text(encoding="utf-8")
     text = text.split("<!-- parameters:start -->", 1)[1].split("<!-- parameters:end -->", 1)[0]
     in_doc = {}
     for line in text.splitlines():
