@@ -142,3 +142,45 @@ def test_every_docs_path_named_in_the_repository_exists():
             if not (ROOT / name).exists() and (page_id(path), name) not in KNOWN_STALE:
                 stale.append(f"{page_id(path)}: {name}")
     assert not stale, "paths under docs/ that do not exist:\n" + "\n".join(sorted(set(stale)))
+
+
+# -- the README's map of the package ------------------------------------------------------------
+
+def _where_things_are() -> list[tuple[list[str], str]]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = text.split("## Where things are", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in table.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 2 and cells[0].startswith("`"):
+            rows.append((re.findall(r"`([^`]+)`", cells[0]), cells[1]))
+    return rows
+
+
+def test_the_readme_map_names_only_files_that_exist():
+    """Every path in the first column exists; every `name.py` in the second is a file in the
+    row's folder (or its `pathway/`), so the map cannot drift from the layout."""
+    rows = _where_things_are()
+    assert len(rows) > 10
+    missing = []
+    for paths, what in rows:
+        for path in paths:
+            if not (ROOT / path).exists():
+                missing.append(path)
+        folders = [ROOT / p for p in paths if (ROOT / p).is_dir()]
+        for name in re.findall(r"`([\w/]+\.py)`", what):
+            if "/" in name:          # a path from the repository's root
+                if not (ROOT / name).exists():
+                    missing.append(name)
+                continue
+            if folders and not any((f / name).exists() or (f / "pathway" / name).exists()
+                                   for f in folders):
+                missing.append(f"{paths[0]}{name}")
+    assert not missing, "README 'Where things are' names what does not exist: " + ", ".join(missing)
+
+
+def test_the_readme_map_covers_every_part_of_the_package():
+    named = {p.rstrip("/") for paths, _ in _where_things_are() for p in paths}
+    parts = {f"sendsim/{p.name}" for p in (ROOT / "sendsim").iterdir()
+             if p.name != "__pycache__" and not p.name.startswith(".") and p.name != "__init__.py"}
+    assert parts - named == set()
