@@ -1,6 +1,11 @@
 """The command line: `sendsim run`, `compare`, `summarise`, `check`, `params`, `calibrate`,
 `backtest`."""
 
+# sendsim's own modules are imported inside the commands on purpose, not to dodge import cycles:
+# `sendsim --help` and a mistyped option then load no reports, calibration, back-tests or
+# matplotlib. (The bounds of --reps, --years and --seed, imported from sendsim.experiment.run
+# below, do load the engine.)
+
 from __future__ import annotations
 
 import argparse

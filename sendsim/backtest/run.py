@@ -33,12 +33,16 @@ import numpy as np
 import pandas as pd
 
 from sendsim import __version__
-from sendsim.data.history import MEASURES, PLACEMENT_GROUPS
+from sendsim.calibration.calibrate import calibrate
+from sendsim.data.files import find_data_dir
+from sendsim.data.history import MEASURES, PLACEMENT_GROUPS, load_history
 from sendsim.errors import SendsimError
+from sendsim.experiment.run import default_workers, run_experiment
 from sendsim.folders import (MARKER, OutputLock, claim_folder, clear_folder, inside, lock_path_for, marker,
                       move_into_place, staging_dir, sweep)
 from sendsim.scenario.definition import Scenario
 from sendsim.backtest.baselines import FORECAST_COLUMNS, baseline_forecasts, known_history, target_year
+from sendsim.backtest.charts import plot_council, plot_coverage, plot_errors
 from sendsim.backtest.scores import headline_markdown, score, summary, summary_by_measure
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -80,8 +84,6 @@ class BacktestResult:
 # -- one council's calibration, in a worker -----------------------------------------------------
 
 def _calibrate_one(la_code: str, data_dir, origin: int, seed: int, abc_settings: dict):
-    from sendsim.calibration.calibrate import calibrate
-    from sendsim.data.history import load_history
     try:
         history = load_history(la_code, data_dir)
         cal = calibrate(history, origin, seed=seed, data_dir=data_dir, **abc_settings)
@@ -174,9 +176,6 @@ def backtest(councils: list, origin: int, horizon: int, reps: int, seed: int = 2
              progress: bool = True, abc_settings: dict | None = None,
              log=print) -> BacktestResult:
     """Back-test `councils` (codes or names) from January `origin` over `horizon` years."""
-    from sendsim.data.files import find_data_dir
-    from sendsim.data.history import load_history
-    from sendsim.experiment.run import default_workers, run_experiment
     if horizon < 1:
         raise BacktestError(f"--horizon must be at least 1 (got {horizon})")
     if reps < 2:
@@ -195,8 +194,6 @@ def backtest(councils: list, origin: int, horizon: int, reps: int, seed: int = 2
 
 def _backtest(councils, origin, horizon, reps, seed, data_dir, folder, overwrite, workers,
               executor, progress, abc_settings) -> BacktestResult:
-    from sendsim.data.history import load_history
-    from sendsim.experiment.run import default_workers, run_experiment
     horizons = list(range(1, horizon + 1))
     abc_settings = abc_settings or {}
     timings: dict[str, float] = {}
@@ -311,7 +308,6 @@ def write_backtest(res: BacktestResult, cals: list, folder: Path, overwrite: boo
                    manifest: dict, known: dict | None = None, actuals=None) -> Path:
     """Write the back-test folder whole, or not at all (a staging folder, then a rename);
     an existing folder is replaced only if it is a sendsim back-test (`claim_folder`)."""
-    from sendsim.backtest.charts import plot_council, plot_coverage, plot_errors
     folder = Path(folder)
     tmp = staging_dir(folder.parent)
     try:

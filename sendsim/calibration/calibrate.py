@@ -22,10 +22,13 @@ import numpy as np
 import pandas as pd
 
 from sendsim import __version__
+from sendsim.data import history as hist
+from sendsim.engine.model import simulate
 from sendsim.errors import OutputError, UsageError
 from sendsim.folders import (MARKER, OutputExistsError, marker, move_into_place, read_marker, sweep,
                       temp_name, writable_parent)
 from sendsim.parameters import Parameters
+from sendsim.scenario.definition import Scenario, Sources
 from sendsim.calibration import fit as abc
 from sendsim.calibration.derive import Derivation, check_calibratable, scaled_ceasing, with_starts
 
@@ -68,7 +71,6 @@ class Calibration:
 
 def neighbour_prior(history, origin: int, years: list[int], data_dir=None) -> tuple[tuple[float, float], list[str]]:
     """Trend prior from statistical neighbours' request growth (England's when none usable)."""
-    from sendsim.data import history as hist
     series, names = [], []
     try:
         neighbours = hist.statistical_neighbours(history.la, data_dir)
@@ -168,8 +170,6 @@ def tune_leaving(base: dict, template: dict, target: float, factor: float, seed:
     other than moving away: the template's review and post-19 ceasing scale with it, but not in
     proportion (it depends on the council's ages and settings), so a pilot year of the engine
     is run and the factor corrected by target / simulated, `rounds` times."""
-    from sendsim.engine.model import simulate
-    from sendsim.scenario.definition import Scenario, Sources
     moving = ("transfer", "moved_outside_eng", "deceased")
     for i in range(rounds):
         d = copy.deepcopy(base)

@@ -42,6 +42,7 @@ import pandas as pd
 
 from ..codes import AGE_BANDS, CAPACITY_SETTINGS, SETTINGS
 from ..councils import default_parameters
+from ..data import finance as fin
 from ..data.placements import largest_remainder
 from ..errors import InputError
 from ..parameters import Parameters
@@ -63,7 +64,10 @@ TEMPLATE_CASELOAD_16_25 = 1021.0
 #: one or two events, and the template's shares by setting and age, rounded to a few plans,
 #: leave most settings empty.
 MIN_CASELOAD = 100
-#: Fewest requests a year (the mean over the fit's window of `fit.WINDOW_YEARS` years before
+#: Years of history the fit (`fit.py`) looks at (at most), ending the year before the origin;
+#: here, below the fit, because the checks of what can be calibrated look at the same window.
+WINDOW_YEARS = 6
+#: Fewest requests a year (the mean over the fit's window of `WINDOW_YEARS` years before
 #: the origin) for a calibration. The fit's request statistics are year-on-year log changes: a
 #: count of n has a counting (Poisson) noise of about sqrt(2 / n) on a yearly log change, 0.32 at
 #: 20, already beyond the widest year-to-year drift its prior allows (0.205), so at fewer the
@@ -106,7 +110,6 @@ def check_calibratable(history, origin: int) -> None:
     """Refuse (`NotCalibratable`) a council whose history at `origin` cannot be calibrated:
     no caseload published at the origin census, no requests published in the fit's window, or
     fewer than `MIN_CASELOAD` plans or `MIN_REQUESTS_PER_YEAR` requests a year."""
-    from .fit import WINDOW_YEARS
     la, o = history.la, int(origin)
     c = history.caseload["total"] if "total" in history.caseload else pd.Series(dtype=float)
     if o not in c.index or pd.isna(c.get(o)):
@@ -467,7 +470,6 @@ class Derivation:
         return float(np.mean(values)) if values else 0.0
 
     def finance(self, scale: float) -> dict:
-        from ..data import finance as fin
         t = copy.deepcopy(self.t["finance"])
         base_fy = fy(self.origin)   # the first whole financial year simulated, as the template
         years_back = int(t["price_base_fy"][:4]) - int(base_fy[:4])

@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-#: Years of history the fit looks at (at most), ending the year before the origin.
-WINDOW_YEARS = 6
+from .derive import WINDOW_YEARS, NotCalibratable, assessments_started, smoothed_level
+
 #: ABC-SMC settings, per block of one to three parameters: the simulation-based calibration
 #: test (tests/calibration/test_calibration_fit.py) shows calibrated 90% intervals at these sizes, and 150
 #: councils calibrate in minutes.
@@ -71,7 +71,6 @@ def inputs_from(history, origin: int) -> Inputs:
     f = history.flows
     c = history.caseload["total"].dropna()
     completed = f["assessed_issued"] + f["assessed_not_issued"].fillna(0.0)
-    from .derive import assessments_started
     frame = pd.DataFrame({"requests": f["requests"],
                           "refused": f["requests"] - assessments_started(f),
                           "completed": completed, "issued": f["assessed_issued"],
@@ -97,7 +96,6 @@ def inputs_from(history, origin: int) -> Inputs:
         years = years[1:]
     frame = frame.loc[years]
     if len(years) < 2:
-        from .derive import NotCalibratable
         raise NotCalibratable(history.la, "fewer than two consecutive years with both requests "
                               f"and assessments completed published before {origin} (have "
                               f"{', '.join(map(str, years)) or 'none'}): nothing to fit a trend "
@@ -371,7 +369,6 @@ def draws_table(post: Posterior, origin: int, direct: dict, seed: int) -> pd.Dat
 def smoothed(values: np.ndarray) -> float:
     """The last value shrunk halfway to the log-linear line through the last five (as
     `derive.smoothed_level`): one year's throughput is a noisy measure of capacity."""
-    from .derive import smoothed_level
     v = pd.Series(values, index=range(len(values)), dtype=float)
     return smoothed_level(v, len(values) - 1)
 

@@ -16,9 +16,10 @@ import pandas as pd
 
 from sendsim import __version__
 from sendsim.scenario.assumptions import COLUMNS as ASSUMPTION_COLUMNS
-from sendsim.experiment.run import RESULTS_FORMAT
+from sendsim.experiment.store import RESULTS_FORMAT
 from sendsim.errors import UsageError
 from sendsim.folders import LOCK, OutputLock, sweep, write_folder
+from sendsim.experiment.contributions import VARIANT_SEPARATOR, contributions_table
 from sendsim.experiment.fan_charts import experiment_fans
 from sendsim.experiment.text import format_summary, summary_table
 from sendsim.experiment.summaries import (by_financial_year, condition_probabilities, first_balance_year,
@@ -28,7 +29,6 @@ from sendsim.experiment.summaries import (by_financial_year, condition_probabili
 def is_variant(name: str) -> bool:
     """A leave-one-out variant of a plan (`sendsim compare --contributions`): summarised only
     through the plan's contributions table."""
-    from sendsim.experiment.contributions import VARIANT_SEPARATOR
     return VARIANT_SEPARATOR in name
 
 
@@ -93,7 +93,6 @@ def summary_tables(result, baseline: str | None = None, at: str = "2028-29") -> 
         tables["headline.csv"] = headline(shown, baseline=baseline, at=at,
                                           conditions=conditions)
     for plan, spec in result.manifest.get("contributions", {}).items():
-        from sendsim.experiment.contributions import contributions_table
         if plan in result.ensembles and spec["versus"] in result.ensembles and at in fys:
             tables[f"contributions__{plan}.csv"] = contributions_table(
                 result.ensembles, plan, spec["versus"], spec["parts"], at=at)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import math
 
 from sendsim.data.files import DataDirError, DataFileError
+from sendsim.data.finance import dsg_cumulative_balance
+from sendsim.data.history import load_history
 
 
 def published_history(la_code: str, data_dir=None) -> dict:
@@ -15,7 +17,6 @@ def published_history(la_code: str, data_dir=None) -> dict:
     Periods: census year (caseload, INMSS share), calendar year (requests, 20-week
     timeliness), financial year label (cumulative DSG balance, GBP m).
     """
-    from sendsim.data.history import load_history
     out: dict = {}
     if not la_code:
         return {"_why": "the results do not name the council's LA code"}
@@ -52,7 +53,6 @@ def published_history(la_code: str, data_dir=None) -> dict:
 def _dsg_balance(la_code: str, data_dir) -> dict:
     """Cumulative DSG balance at 31 March, GBP m: the SEND and AP dashboard's % of income times
     the income it divides by."""
-    from sendsim.data.finance import dsg_cumulative_balance
     try:
         balance = dsg_cumulative_balance(la_code, data_dir).dropna()
     except (DataDirError, DataFileError, KeyError, ValueError):

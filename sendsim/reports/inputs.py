@@ -20,9 +20,9 @@ import pandas as pd
 
 from sendsim import __version__
 from sendsim.errors import SendsimError
-from sendsim.experiment.run import RESULTS_FORMAT, ExperimentResult, load_experiment, read_manifest, verify_folder
+from sendsim.experiment.store import RESULTS_FORMAT, ExperimentResult, load_experiment, read_manifest, verify_folder
 from sendsim.folders import check_name
-from sendsim.experiment.outputs import is_variant
+from sendsim.experiment.outputs import is_variant, resolve_at, summary_tables
 
 
 class ReportError(SendsimError, ValueError):
@@ -48,7 +48,7 @@ class ReportInput:
 
 def check_folder(folder: str | Path) -> dict:
     """The folder's manifest, if it is a complete experiment in this results format whose
-    replications all vouch for themselves (`sendsim.experiment.run.verify_folder`); the digest of
+    replications all vouch for themselves (`sendsim.experiment.store.verify_folder`); the digest of
     its chunks is kept under "chunks_digest" for `read_summary` to compare."""
     folder = Path(folder)
     manifest = read_manifest(folder)
@@ -130,7 +130,6 @@ def read_results(folders, baseline: str | None = None, at: str | None = None) ->
     if chosen not in names:
         raise ReportError(f"--baseline {chosen!r} is not among the scenarios "
                           f"({', '.join(names)})")
-    from sendsim.experiment.outputs import resolve_at, summary_tables
     at = resolve_at(result, at)
     try:
         tables = summary_tables(result, chosen, at)

@@ -24,6 +24,7 @@ import datetime as dt
 import io
 from pathlib import Path
 
+from sendsim.councils import load as load_council
 from sendsim.parameters import (FrozenMap, ParameterError, Parameters, as_float, dotted_items,
                          read_text_file, read_toml)
 from sendsim.scenario.definition import (MAX_CELL_PROBLEMS, CapacityProject, Condition, Effect, Intervention,
@@ -203,9 +204,8 @@ def _deep_merge(base: dict, over: dict) -> dict:
 # -- building -----------------------------------------------------------------------------------
 
 def _base_parameters(ref: str, problems: list[str]) -> Parameters | None:
-    from sendsim.councils import load
     try:
-        return load(ref[len(BUILTIN):] if ref.startswith(BUILTIN) else ref)
+        return load_council(ref[len(BUILTIN):] if ref.startswith(BUILTIN) else ref)
     except ParameterError as exc:
         problems.append(f"scenario.base: {exc}")
         return None
