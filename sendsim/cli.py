@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sendsim import __version__
 from sendsim.errors import EXIT_INTERNAL, EXIT_REFUSED, SendsimError, UsageError
-from sendsim.parameters import ParameterError, Parameters
+from sendsim.parameters import ParameterError, Parameters, is_financial_year
 
 #: Worker processes at most, even when asked to use more than the machine's cores.
 MAX_WORKERS = 256
@@ -145,12 +145,11 @@ def _workers(args) -> int | None:
 
 def check_at_option(at: str, start: dt.date, end: dt.date) -> None:
     """--at must be a financial year (YYYY-YY) that a run from `start` to `end` covers."""
-    from sendsim.parameters import _is_fy
     first = start.year if start.month >= 4 else start.year - 1
     end = end - dt.timedelta(days=1)          # the run stops at the start of `end`
     last = end.year if end.month >= 4 else end.year - 1
     allowed = f"allowed: {first}-{(first + 1) % 100:02d} to {last}-{(last + 1) % 100:02d}"
-    if not isinstance(at, str) or not _is_fy(at):
+    if not isinstance(at, str) or not is_financial_year(at):
         raise UsageError("--at", f"{at!r} is not a financial year", allowed + ", written like 2028-29")
     if not first <= int(at[:4]) <= last:
         raise UsageError("--at", f"{at} is outside the run ({start} to {end})", allowed)

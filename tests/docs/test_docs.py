@@ -124,7 +124,7 @@ def test_parameter_table_is_current():
 def test_every_parameter_has_a_default_and_a_meaning():
     gen = load_generator()
     for key, meaning, default, _allowed, _source in gen.rows():
-        assert meaning.strip(), f"{key}: no meaning (add a doc to its field in parameters.py)"
+        assert meaning.strip(), f"{key}: no meaning (add a doc to its field in sendsim/parameters/schema.py)"
         assert default.strip(), f"{key}: no default shown"
 
 

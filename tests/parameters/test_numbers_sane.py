@@ -25,11 +25,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sendsim import parameters
 from sendsim.cli import main
 from sendsim.councils import default_parameters
 from sendsim.parameters import (FrozenMap, ParameterError, Parameters, allowed, describe,
                                 value_range)
+from sendsim.parameters.keys import key_parts
 from sendsim.scenario.files import ScenarioError, load_scenario
 
 from small_council import small_council
@@ -43,7 +43,7 @@ NAN = math.nan
 # -- helpers ------------------------------------------------------------------------------------
 
 def _parts(dotted: str) -> list:
-    return parameters._tokens(dotted)
+    return key_parts(dotted)
 
 
 def set_at(data: dict, dotted: str, value) -> dict:
