@@ -110,7 +110,11 @@ class SendModel(mesa.Model):
             s.start()
         self.recorder.census.append(self._census_snapshot(0.0))
         self._schedule_calendar()
-        gc.freeze()   # the start population is long-lived: keep it out of every collection
+        # The start population is long-lived: keep it out of every collection, unless the
+        # caller has already frozen what it holds (a worker between replications does).
+        self._froze = gc.get_freeze_count() == 0
+        if self._froze:
+            gc.freeze()
 
     def stage(self, name: str):
         """The stage of the pathway called `name` (e.g. "reviews")."""
@@ -162,7 +166,8 @@ class SendModel(mesa.Model):
             self.hnb.close_run()
         finally:
             gc.set_threshold(*thresholds)
-            gc.unfreeze()
+            if self._froze:
+                gc.unfreeze()
             # Mesa 3 counts agent ids in a class-level dict keyed by model, which keeps every
             # model (and all its children) alive for the life of the process: one replication's
             # worth of memory leaked per run, and ever slower collections. No agent is made after

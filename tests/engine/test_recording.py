@@ -63,3 +63,20 @@ def test_drawn_parameters_keep_their_uncertainty_entries(council_dict):
     drawn, values = draw_parameters(params, Streams(np.random.SeedSequence(3))["parameters"])
     assert drawn.uncertainty == params.uncertainty
     assert values and all(drawn.value_at(k) == v for k, v in values.items())
+
+
+def test_a_run_leaves_the_callers_frozen_heap_alone_and_freezes_nothing_for_good(params):
+    """A worker freezes what it holds before its first replication (so the collection after
+    each one is cheap); a run must not thaw it, and a run on its own must not leave its start
+    population frozen (it would never be freed)."""
+    import gc
+    assert gc.get_freeze_count() == 0
+    SendModel(params, 1, RunSpec(1)).run()
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        SendModel(params, 1, RunSpec(1)).run()
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
