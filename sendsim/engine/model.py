@@ -110,11 +110,6 @@ class SendModel(mesa.Model):
             s.start()
         self.recorder.census.append(self._census_snapshot(0.0))
         self._schedule_calendar()
-        # The start population is long-lived: keep it out of every collection, unless the
-        # caller has already frozen what it holds (a worker between replications does).
-        self._froze = gc.get_freeze_count() == 0
-        if self._froze:
-            gc.freeze()
 
     def stage(self, name: str):
         """The stage of the pathway called `name` (e.g. "reviews")."""
@@ -161,12 +156,17 @@ class SendModel(mesa.Model):
         # afterwards.
         thresholds = gc.get_threshold()
         gc.set_threshold(50_000, 50, 100)
+        # The start population is long-lived: keep it out of every collection during the run,
+        # unless the caller has already frozen what it holds (a worker between replications).
+        froze = gc.get_freeze_count() == 0
+        if froze:
+            gc.freeze()
         try:
             self.env.run(until=self.end_day)
             self.hnb.close_run()
         finally:
             gc.set_threshold(*thresholds)
-            if self._froze:
+            if froze:
                 gc.unfreeze()
             # Mesa 3 counts agent ids in a class-level dict keyed by model, which keeps every
             # model (and all its children) alive for the life of the process: one replication's
