@@ -103,6 +103,7 @@ import pandas as pd
 from sendsim.codes import (AGE_BANDS, ANYTIME_CEASE_REASONS, CAPACITY_SETTINGS, CEASE_REASONS,
                            REVIEW_CEASE_REASONS, SETTINGS, SETTINGS_BY_AGE_BAND)
 from sendsim.parameters import FrozenMap, Parameters
+from sendsim.parameters.keys import key_parts
 
 YEAR = 365.25
 MONTH = YEAR / 12
@@ -169,18 +170,6 @@ def _pick(cum_rows: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.minimum(k, cum_rows.shape[1] - 1)
 
 
-def _tokens(dotted: str) -> list:
-    out: list = []
-    for part in dotted.split("."):
-        name, _, rest = part.partition("[")
-        out.append(name)
-        while rest:
-            idx, _, rest = rest.partition("]")
-            out.append(int(idx))
-            rest = rest.lstrip("[")
-    return out
-
-
 def _set_at(obj, toks: list, value):
     head, rest = toks[0], toks[1:]
     if isinstance(head, int):
@@ -204,7 +193,7 @@ def draw_uncertain(params: Parameters, rng: np.random.Generator) -> tuple[Parame
     for u in params.uncertainty:
         drawn[u.key] = float(triangular(rng.random(), u.low, u.mode, u.high))
     for key, v in drawn.items():
-        params = _set_at(params, _tokens(key), v)
+        params = _set_at(params, key_parts(key), v)
     return params, drawn
 
 
