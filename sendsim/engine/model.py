@@ -137,6 +137,10 @@ class SendModel(mesa.Model):
             by_type.setdefault(type(a), []).append(a)
         return {t: mesa.agent.AgentSet(v, random=self.random) for t, v in by_type.items()}
 
+    def present_ids(self) -> list[int]:
+        """The ids of the children in the model now (without building an AgentSet)."""
+        return [a.unique_id for a in self._agents]
+
     @property
     def agent_types(self) -> list:
         return list(dict.fromkeys(type(a) for a in self._agents))
