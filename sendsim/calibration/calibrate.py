@@ -270,7 +270,6 @@ def write_calibration(cal: Calibration, out: str | Path, history=None, overwrite
     scenario file last. Refuses to replace anything but an unchanged calibration of sendsim's."""
     out = Path(out)
     targets = output_paths(out, overwrite)
-    stem = out.name[:-5]
     root = Path(tempfile.gettempdir())
     sweep(root)
     sweep(out.parent)          # files a killed calibration left half-moved beside its output

@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sendsim.codes import (NEET_COLUMNS, OUTSIDE_GROUP_COLUMNS, RESOURCE_BASE_COLUMNS, SETTING_TABLE, SETTINGS,
+from sendsim.codes import (NEET_COLUMNS, RESOURCE_BASE_COLUMNS, SETTING_TABLE, SETTINGS,
                            SETTINGS_BY_AGE_BAND, age_band)
 from sendsim.data.files import DataFileError
 

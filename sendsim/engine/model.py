@@ -26,8 +26,7 @@ from sendsim.codes import AGE_BANDS, NEEDS, SETTINGS, age_band_index
 from sendsim.engine.ledger import HighNeedsBlock
 from sendsim.engine.levers import Levers
 from sendsim.engine.pathway import STAGES, stage
-from sendsim.engine.pathway.leaving import cease
-from sendsim.engine.pathway.placement import move, place, setting_at_issue
+from sendsim.engine.pathway.placement import place, setting_at_issue
 from sendsim.engine.pathway.sen_support import SenSupportYearGroup
 from sendsim.engine.population import AGES_IN_BAND, GONE, PLAN, Child, PlanHolders, start_joint_table
 from sendsim.engine.recorder import Recorder
@@ -259,12 +258,6 @@ class SendModel(mesa.Model):
         self.plans_by_need[child.need] += 1
         place(self, child, setting_at_issue(self, child))
         self.stages["reviews"].schedule_first(child)
-
-    def move(self, child: Child, setting: str | None, place_already_taken: bool = False) -> None:
-        move(self, child, setting, place_already_taken)
-
-    def cease(self, child: Child, reason: str) -> None:
-        cease(self, child, reason)
 
     # -- start state -------------------------------------------------------------------------
     def _build_start_population(self) -> None:

@@ -139,9 +139,6 @@ class PlanHolders(IndexedBag):
     def waiting_flags(self) -> np.ndarray:
         return self.waiting[:len(self._items)]
 
-    def review_due(self, x) -> float:
-        return float(self.due[self._pos[x]])
-
     def birth_days(self) -> np.ndarray:
         return self.births[:len(self._items)]
 

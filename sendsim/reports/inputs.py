@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from sendsim import __version__
 from sendsim.errors import SendsimError
 from sendsim.experiment.store import RESULTS_FORMAT, ExperimentResult, load_experiment, read_manifest, verify_folder
 from sendsim.folders import check_name
