@@ -11,6 +11,8 @@ import bisect
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
+
 DAYS_PER_YEAR = 365.25
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12
 DAYS_PER_WEEK = 7.0
@@ -103,6 +105,15 @@ class Clock:
         if 0 < i < len(days):
             return first + i - 1
         return cohort_of(self.date(t))
+
+    def cohorts(self, ts: np.ndarray) -> np.ndarray:
+        """`cohort` of every day in `ts` at once (the start population)."""
+        self.cohort(0.0)                                  # makes the table of Septembers
+        days, first = _SEPTEMBERS[self.start]
+        i = np.searchsorted(np.asarray(days), np.trunc(ts), side="right")
+        if np.all((i > 0) & (i < len(days))):
+            return first + i - 1
+        return np.array([self.cohort(t) for t in ts.tolist()], dtype=np.int64)
 
 
 _SEPTEMBERS: dict[dt.date, tuple[list[float], int]] = {}

@@ -262,29 +262,52 @@ class SendModel(mesa.Model):
     # -- start state -------------------------------------------------------------------------
     def _build_start_population(self) -> None:
         """The census's plan holders, by age band and setting, each with a first review due
-        within one review interval."""
+        within one review interval.
+
+        Drawn array-at-a-time: five uniforms a child from the `start_population` stream, in
+        the order one child at a time would take them (age within the band, fraction of a
+        year, need, plan start, first review), so the children are those a loop would make."""
         p = self.params
         rng = self.streams["start_population"]
         s = p.start_state
-        joint = start_joint_table(dict(s.caseload_by_setting), dict(s.caseload_by_age_band))
+        joint = sorted(start_joint_table(dict(s.caseload_by_setting), dict(s.caseload_by_age_band)).items())
+        n = sum(k for _, k in joint)
+        if n == 0:
+            return
         # census age groups count age on the 31 August before the census (DfE convention)
         aug31 = self.clock.day(dt.date(self.academic_year, 8, 31))
-        age_choice = {band: cumulative(w) for band, w in start_age_weights(p).items()}
+        u = rng.block(5 * n).reshape(n, 5)
+        sizes = [k for _, k in joint]
+        ages = np.empty(n)
+        for band, weights in start_age_weights(p).items():
+            cum, names = cumulative(weights)
+            mask = np.repeat([b == band for (b, _), _k in joint], sizes)
+            i = np.minimum(np.searchsorted(cum, u[mask, 0] * cum[-1], side="right"), len(names) - 1)
+            ages[mask] = np.asarray(names, dtype=float)[i] + u[mask, 1]
+        births = aug31 - ages * 365.25
+        cohorts = self.clock.cohorts(births).tolist()
+        need_cum = np.asarray(self._need_cum)
+        needs = np.minimum(np.searchsorted(need_cum, u[:, 2] * need_cum[-1], side="right"),
+                           len(self._need_names) - 1).tolist()
+        plan_starts = (-u[:, 3] * 2 * 365.25).tolist()
         gaps = self.stages["reviews"].gaps
-        holders = self.plan_holders
-        for (band, setting), n in sorted(joint.items()):
-            for _ in range(n):
-                age = rng.choice(*age_choice[band]) + rng.u()
-                birth = aug31 - age * 365.25
-                child = Child(self, birth, cohort_of(self.clock.date(birth)),
-                              self.draw_need(rng), PLAN)
-                self.enter(child, "start")
-                child.plan_start = -rng.u() * 2 * 365.25
-                child.setting = setting
-                self.counts[setting] += 1
-                holders.add(child)
-                self.plans_by_need[child.need] += 1
-                holders.schedule_review(child, rng.u() * gaps[age >= 5])
+        first_review = u[:, 4] * np.where(ages >= 5, gaps[1], gaps[0])
+        settings = [setting for (_, setting), k in joint for _ in range(k)]
+        children = []
+        need_names = self._need_names
+        for birth, cohort, need, plan_start, setting in zip(births.tolist(), cohorts, needs, plan_starts,
+                                                            settings):
+            child = Child(self, birth, cohort, need_names[need], PLAN)
+            child.plan_start = plan_start
+            child.setting = setting
+            children.append(child)
+        self.present += n
+        self.recorder.entered_many(children, self.now, "start")
+        for (_, setting), k in joint:
+            self.counts[setting] += k
+        for i, k in enumerate(np.bincount(needs, minlength=len(need_names)).tolist()):
+            self.plans_by_need[need_names[i]] += k
+        self.plan_holders.add_many(children, first_review)
 
     # -- calendar ------------------------------------------------------------------------------
     def _build_months(self) -> None:

@@ -99,6 +99,29 @@ class PlanHolders(IndexedBag):
         self.waiting[n] = x.waiting_for is not None
         super().add(x)
 
+    def add_many(self, children: list, due_days: np.ndarray) -> None:
+        """Add new holders at once (the start population), each with its first review due on
+        `due_days`, scheduled in list order: what `add` then `schedule_review` would do."""
+        n0, k = len(self._items), len(children)
+        while n0 + k > len(self.births):
+            for name in self._ARRAYS:
+                a = getattr(self, name)
+                setattr(self, name, np.concatenate([a, np.empty_like(a)]))
+        end = n0 + k
+        self.births[n0:end] = [c.birth_day for c in children]
+        self.cohorts[n0:end] = [c.cohort for c in children]
+        self.due[n0:end] = due_days
+        self.scheduled[n0:end] = np.arange(self._next_seq, self._next_seq + k)
+        self._next_seq += k
+        self.settings[n0:end] = [SETTING_INDEX.get(c.setting, -1) for c in children]
+        self.waiting[n0:end] = [c.waiting_for is not None for c in children]
+        pos = self._pos
+        for i, c in enumerate(children, n0):
+            if c in pos:
+                raise ValueError(f"child {c.unique_id} is already a plan holder")
+            pos[c] = i
+        self._items.extend(children)
+
     def discard(self, x) -> None:
         i = self._pos.get(x)
         if i is None:

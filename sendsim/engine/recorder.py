@@ -60,5 +60,8 @@ class Recorder:
     def entered(self, child, t: float, route: str) -> None:
         self.entries.append((child.unique_id, t, route))
 
+    def entered_many(self, children, t: float, route: str) -> None:
+        self.entries.extend((c.unique_id, t, route) for c in children)
+
     def exited(self, child, t: float, route: str) -> None:
         self.exits.append((child.unique_id, t, route))

@@ -25,15 +25,14 @@ def draw_parameters(params: Parameters, stream: Stream,
     if posterior:
         row = posterior[stream.index(len(posterior))]
         changes.update(row)
+    current = params.values_at(dict.fromkeys([*(u.key for u in params.uncertainty), *changes]))
     for u in params.uncertainty:
         value = stream.triangular(u.low, u.mode, u.high)   # drawn even if a row gives it: aligned
         if u.key in changes:
             continue
-        if isinstance(params.value_at(u.key), int):
-            value = int(round(value))
         changes[u.key] = value
     for key, value in changes.items():
-        if isinstance(params.value_at(key), int) and not isinstance(value, int):
+        if isinstance(current[key], int) and not isinstance(value, int):
             changes[key] = int(round(value))
     # The drawn set is checked whole (draws within their ranges can still combine badly), but
     # without re-checking its `uncertainty` entries: those were checked when `params` was made,

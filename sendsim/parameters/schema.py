@@ -384,6 +384,16 @@ class Parameters:
         node, leaf = locate(self.to_dict(), dotted)
         return node[leaf]
 
+    def values_at(self, keys) -> dict:
+        """`value_at` of several keys, from one conversion to a dict (a replication asks for
+        every uncertain key's type)."""
+        data = self.to_dict()
+        out = {}
+        for dotted in keys:
+            node, leaf = locate(data, dotted)
+            out[dotted] = node[leaf]
+        return out
+
 
 # -- what the schema says about a key -----------------------------------------------------------
 

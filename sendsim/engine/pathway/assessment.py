@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sendsim.calendar import DAYS_PER_MONTH, DAYS_PER_WEEK, cohort_of
+from sendsim.calendar import DAYS_PER_MONTH, DAYS_PER_WEEK
 from sendsim.engine.capacity import Team
 from sendsim.engine.pathway import stage
 from sendsim.engine.population import ASSESSING, REFUSED, REQUESTED, SEN_SUPPORT, Child
@@ -88,15 +88,24 @@ class Assessment(stage.Stage):
         drafting_mean = (a.drafting_weeks_min + a.drafting_weeks_mode + a.drafting_weeks_max) / 3
         in_drafting = min(n, round(per_day * drafting_mean * DAYS_PER_WEEK))
         in_advice = min(n - in_drafting, self.ep_service.capacity)
-        for i in range(n):
-            request_day = -oldest * (1 - i / n)      # oldest first: that is the EP queue order
-            age = rng.choice(cum, ages)
-            birth = request_day - (age + rng.u()) * 365.25
-            child = Child(m, birth, cohort_of(m.clock.date(birth)), m.draw_need(rng), ASSESSING)
+        # four uniforms an assessment (age, fraction of a year, need, share of its stage left),
+        # drawn at once in the order one at a time would take them
+        u = rng.block(4 * n).reshape(n, 4)
+        age_cum, need_cum = np.asarray(cum), np.asarray(m._need_cum)
+        age_at = np.asarray(ages, dtype=float)[np.minimum(
+            np.searchsorted(age_cum, u[:, 0] * age_cum[-1], side="right"), len(ages) - 1)]
+        request_days = -oldest * (1 - np.arange(n) / n)     # oldest first: the EP queue order
+        births = request_days - (age_at + u[:, 1]) * 365.25
+        cohorts = m.clock.cohorts(births).tolist()
+        needs = np.minimum(np.searchsorted(need_cum, u[:, 2] * need_cum[-1], side="right"),
+                           len(m._need_names) - 1).tolist()
+        for i, (request_day, birth, cohort, need, left) in enumerate(zip(
+                request_days.tolist(), births.tolist(), cohorts, needs, u[:, 3].tolist())):
+            child = Child(m, birth, cohort, m._need_names[need], ASSESSING)
             child.request_day = request_day
             m.enter(child, "assessment_in_progress")
             at = "drafting" if i < in_drafting else "advice" if i < in_drafting + in_advice else None
-            assess(m, child, backlog=True, stage_=at, left=rng.u())
+            assess(m, child, backlog=True, stage_=at, left=left)
 
 
 def ehcna_request(model, child, delay: float) -> None:
