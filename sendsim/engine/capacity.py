@@ -61,9 +61,12 @@ class Team:
         return sum(len(q) for q in self._queues)
 
     def _start_waiting(self) -> None:
+        queues = self._queues
         while self.count < self.capacity:
-            queue = next((q for q in self._queues if q), None)
-            if queue is None:
+            for queue in queues:
+                if queue:
+                    break
+            else:
                 return
             on_done, hold, on_start = queue.popleft()
             self.count += 1

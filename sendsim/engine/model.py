@@ -96,6 +96,7 @@ class SendModel(mesa.Model):
         self.plans_by_need: dict[str, int] = {n: 0 for n in NEEDS}
         self.present = 0
         self._pop_years, self._pop = self._population_table()
+        self._population_now: tuple[float, list[float]] = (-1.0, [])   # (day, residents by age)
         self._need_cum, self._need_names = cumulative(dict(params.start_state.need_mix))
 
         self.stages = {cls.name: cls(self) for cls in STAGES}
@@ -211,8 +212,11 @@ class SendModel(mesa.Model):
         return (slope * (year - years[j]) + pop[j]).tolist()
 
     def pupils_in_ncy(self, ncy_: int) -> float:
-        return 0.5 * (self.population_at_age(ncy_ + 4, self.now) +
-                      self.population_at_age(ncy_ + 5, self.now))
+        t, residents = self._population_now
+        if t != self.now:
+            residents = self.population_by_age(self.now)
+            self._population_now = (self.now, residents)
+        return 0.5 * (residents[ncy_ + 4] + residents[ncy_ + 5])
 
     def birth_in_cohort(self, cohort: int, stream) -> float:
         """A birth day (simulation days) uniformly within the cohort's year of birth

@@ -44,8 +44,9 @@ class Recorder:
 
     def flow(self, t: float, name: str, n: float = 1.0) -> None:
         """Count `n` of flow `name` (one of FLOWS) in the month of time t."""
+        lo, hi = self._span
         try:
-            self.flows[self.month_of(t)][FLOW_INDEX[name]] += n
+            self.flows[self._last if lo <= t < hi else self.month_of(t)][FLOW_INDEX[name]] += n
         except KeyError:   # a process counted a flow nobody declared: fail loudly, not silently
             raise RuntimeError(f"undeclared flow {name!r}: add it to its stage's FLOWS") from None
 

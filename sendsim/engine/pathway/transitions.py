@@ -9,14 +9,14 @@ array; only they are visited, each with one uniform from the September's block.
 
 from __future__ import annotations
 
-import bisect
-
 import numpy as np
+
+from sendsim.codes import SETTINGS
 
 from sendsim.engine.pathway import stage
 from sendsim.engine.pathway.leaving import cease
 from sendsim.engine.pathway.placement import cancel_wait, place
-from sendsim.engine.population import PLAN
+from sendsim.engine.population import PLAN, SETTING_INDEX
 from sendsim.engine.streams import cumulative
 
 #: NCY entered -> name of the PhaseTransfer table
@@ -30,8 +30,25 @@ class PhaseTransfers(stage.Stage):
     FLOWS = tuple(f"phase_transfer_{t}" for t in TRANSITIONS.values())
 
     def prepare(self) -> None:
-        self.tables = {name: {frm: cumulative(dict(shares)) for frm, shares in getattr(self.params, name).items()}
-                       for name in TRANSITIONS.values()}
+        """Each transition's table as arrays by (transition, setting code): cumulative shares
+        (padded with infinity), whether the setting has a row, and whether each outcome keeps
+        the child where they are, so a September's decisions are taken array-at-a-time."""
+        names = list(TRANSITIONS.values())
+        rows = {(t, SETTING_INDEX[frm]): cumulative(dict(shares))
+                for t, name in enumerate(names) for frm, shares in getattr(self.params, name).items()}
+        width = max((len(n) for _, n in rows.values()), default=1)
+        shape = (len(names), len(SETTINGS) + 1)          # the last code (-1) is "no setting"
+        self.cum = np.full((*shape, width), np.inf)
+        self.has_row = np.zeros(shape, dtype=bool)
+        self.stays = np.ones((*shape, width), dtype=bool)
+        self.n_outcomes = np.ones(shape, dtype=np.int64)
+        self.outcomes: dict[tuple[int, int], tuple] = {}
+        for (t, code), (cum, outcomes) in rows.items():
+            self.cum[t, code, :len(cum)] = cum
+            self.has_row[t, code] = True
+            self.stays[t, code, :len(outcomes)] = [o == SETTINGS[code] for o in outcomes]
+            self.n_outcomes[t, code] = len(outcomes)
+            self.outcomes[t, code] = outcomes
 
     def calendar(self):
         m = self.model
@@ -45,31 +62,37 @@ def phase_transfers(model) -> int:
 
     Every plan holder at a transition takes one uniform from one block drawn for the whole
     September, whether or not their setting has a row in the table: a fixed number of draws
-    per decision, so that common random numbers hold."""
+    per decision, so that common random numbers hold. The outcomes are chosen array-at-a-time;
+    only those who move or cease run as Python."""
     rng = model.streams["phase_transfer"]
     year = model.academic_year
-    tables = model.stage("transitions").tables
+    st = model.stage("transitions")
     holders = model.plan_holders
     ncy = year - holders.cohort_years() - 5
-    at_transition = [holders.at(i) for i in np.flatnonzero(np.isin(ncy, _NCY)).tolist()]
-    draws = rng.block(len(at_transition)).tolist()
+    positions = np.flatnonzero(np.isin(ncy, _NCY))
+    u = rng.block(len(positions))
+    if len(positions) == 0:
+        return 0
+    t = np.searchsorted(_NCY, ncy[positions])
+    codes = holders.setting_codes()[positions]
+    cum = st.cum[t, codes]
+    last = cum[np.arange(len(positions)), st.n_outcomes[t, codes] - 1]
+    pick = np.minimum((cum <= (u * last)[:, None]).sum(axis=1), st.n_outcomes[t, codes] - 1)
+    changes = st.has_row[t, codes] & ~st.stays[t, codes, pick]
+    which = np.flatnonzero(changes)
+    movers = [(holders.at(i), int(ti), int(code), int(j)) for i, ti, code, j in
+              zip(positions[which].tolist(), t[which], codes[which], pick[which])]
+    names = list(TRANSITIONS.values())
     moved = 0
-    for child, u in zip(at_transition, draws):
+    for child, ti, code, j in movers:
         if child.status != PLAN:
             continue
-        table_name = TRANSITIONS[year - child.cohort - 5]
-        cum_names = tables[table_name].get(child.setting)
-        if cum_names is None:
-            continue
-        cum, names = cum_names
-        target = names[min(bisect.bisect_right(cum, u * cum[-1]), len(names) - 1)]
-        if target == child.setting:
-            continue
+        target = st.outcomes[ti, code][j]
         if target.startswith("cease_"):
             cease(model, child, target[len("cease_"):])
             continue
         cancel_wait(model, child)
-        model.recorder.flow(model.now, f"phase_transfer_{table_name}")
+        model.recorder.flow(model.now, f"phase_transfer_{names[ti]}")
         place(model, child, target)
         moved += 1
     return moved
