@@ -3,9 +3,9 @@
 - `Team` is a light priority queue on the SimPy clock whose number of workers is set from a
   throughput (advices a month) and the time each piece of work holds a worker (Little's law:
   workers = rate x time). Its capacity can change on a date, e.g. when agency EPs are bought.
-- `Places` holds one SimPy `Container` of free places per specialist setting. Taking a place
-  is a `get`, leaving one a `put`; a child waiting for a place is a pending `get`, so places are
-  offered first come, first served, and no setting ever holds more children than its places.
+- `Places` counts the free places of each specialist setting; a child waiting for a place holds
+  a `PlaceRequest` (a SimPy event) in a first-come-first-served queue, granted as places fall
+  vacant, so no setting ever holds more children than its places.
 - `ReviewBacklog` is the casework team's throughput of annual reviews, worked oldest first in
   weekly batches (reviews are too many to be individual events: some 59,000 a replication).
 """
@@ -80,14 +80,37 @@ class Team:
         on_done()
 
 
+class PlaceRequest(simpy.Event):
+    """A child's (or a closure's) turn in the queue for a place: succeeds when the place is
+    theirs. `cancel()` leaves the queue (a child who leaves the area, or is re-placed)."""
+
+    def __init__(self, env: simpy.Environment, queue: deque):
+        super().__init__(env)
+        self._queue = queue
+
+    def cancel(self) -> None:
+        if not self.triggered:
+            self._queue.remove(self)
+
+
 class Places:
-    """Free places in each capacity setting, as SimPy containers."""
+    """The places in each capacity setting: free places counted, and a first-come-first-served
+    queue of `PlaceRequest` events for those waiting.
+
+    Taking a free place, or leaving one that nobody is waiting for, is a change of count: as
+    SimPy `Container`s these were an event on the heap each (a fifth of a replication's events),
+    though only a vacancy someone is waiting for needs one. That is handed on as a container's
+    put would be: the vacancy is an event of this instant, and when it is processed the first in
+    the queue is granted the place (their request succeeds, and its callbacks run when that is
+    processed). Nobody jumps the queue, and no setting ever holds more children than places.
+    """
 
     def __init__(self, env: simpy.Environment, places: dict[str, float],
                  occupied: dict[str, int]):
         self.env = env
         self.total: dict[str, int] = {}
-        self.free: dict[str, simpy.Container] = {}
+        self.free: dict[str, int] = {}
+        self.queues: dict[str, deque] = {s: deque() for s in CAPACITY_SETTINGS}
         self._pending_closures: dict[str, int] = {s: 0 for s in CAPACITY_SETTINGS}
         for s in CAPACITY_SETTINGS:
             n = int(places.get(s, 0))
@@ -95,31 +118,36 @@ class Places:
             if used > n:
                 raise ValueError(f"{s}: {used} children but only {n} places")
             self.total[s] = n
-            self.free[s] = simpy.Container(env, capacity=math.inf, init=n - used)
+            self.free[s] = n - used
 
     def has_free(self, setting: str) -> bool:
         """A place nobody is queueing for. A place just vacated is owed to the first in the
-        queue even before SimPy processes the vacancy, so queued requests are counted."""
-        c = self.free[setting]
-        return c.level >= 1 + len(c.get_queue)     # every request here is for one place
+        queue even before the vacancy is processed, so the queue is counted."""
+        return self.free[setting] >= 1 + len(self.queues[setting])
 
     def take_now(self, setting: str) -> None:
         """Occupy a free place (caller checked `has_free`)."""
-        if not self.free[setting].get(1).triggered:
+        self._serve(setting)
+        if self.free[setting] < 1:
             raise RuntimeError(f"took a {setting} place that was not free")
+        self.free[setting] -= 1
 
-    def wait_for(self, setting: str) -> simpy.events.Event:
-        """A request for the next free place; yield it."""
-        return self.free[setting].get(1)
+    def wait_for(self, setting: str) -> PlaceRequest:
+        """A request for the next free place: granted now if one is free, else in turn."""
+        queue = self.queues[setting]
+        request = PlaceRequest(self.env, queue)
+        queue.append(request)
+        self._serve(setting)
+        return request
 
     def leave(self, setting: str) -> None:
-        self.free[setting].put(1)
+        self._vacate(setting, 1)
 
     def waiting(self, setting: str) -> int:
-        return len(self.free[setting].get_queue) - (1 if self._pending_closures[setting] else 0)
+        return len(self.queues[setting]) - (1 if self._pending_closures[setting] else 0)
 
     def occupied(self, setting: str) -> int:
-        return self.total[setting] - int(self.free[setting].level)
+        return self.total[setting] - self.free[setting]
 
     def change(self, setting: str, places: int) -> None:
         """Open places now, or close them as they fall vacant (nobody is moved out)."""
@@ -127,15 +155,28 @@ class Places:
             return
         if places > 0:
             self.total[setting] += places
-            self.free[setting].put(places)
+            self._vacate(setting, places)
             return
         self.env.process(self._close(setting, -places))
+
+    def _vacate(self, setting: str, n: int) -> None:
+        self.free[setting] += n
+        if self.queues[setting]:
+            vacancy = simpy.Event(self.env)
+            vacancy.callbacks.append(lambda _ev: self._serve(setting))
+            vacancy.succeed()
+
+    def _serve(self, setting: str) -> None:
+        queue = self.queues[setting]
+        while queue and self.free[setting] >= 1:
+            self.free[setting] -= 1
+            queue.popleft().succeed()
 
     def _close(self, setting: str, n: int):
         # one place at a time, so waiting children keep their turn between closures
         self._pending_closures[setting] += n
         for _ in range(n):
-            yield self.free[setting].get(1)
+            yield self.wait_for(setting)
             self.total[setting] -= 1
             self._pending_closures[setting] -= 1
 

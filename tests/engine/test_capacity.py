@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pytest
 import simpy
 
 from sendsim.calendar import DAYS_PER_MONTH
@@ -132,3 +133,26 @@ def test_team_serves_fast_tracked_work_first():
         team.join(lambda n=name: order.append(n), priority=priority, hold=1.0)
     env.run()
     assert order == ["first", "fast", "in turn"]
+
+
+def test_a_vacancy_is_owed_to_the_queue_and_a_cancelled_wait_gives_up_its_turn():
+    env = simpy.Environment()
+    places = Places(env, {"special": 1, "resource_base": 0, "specialist_post16": 0},
+                    {"special": 1})
+    first, second = places.wait_for("special"), places.wait_for("special")
+    granted = []
+    second.callbacks.append(lambda ev: granted.append("second"))
+    first.cancel()                                  # the first child leaves the area
+    assert places.waiting("special") == 1
+    places.leave("special")
+    # vacated, not yet handed on: still nobody else may take it
+    assert not places.has_free("special")
+    with pytest.raises(RuntimeError, match="not free"):
+        places.take_now("special")
+    env.run(until=1)
+    assert granted == ["second"] and not first.triggered
+    assert places.occupied("special") == 1 and places.waiting("special") == 0
+    places.leave("special")                         # nobody waiting: free at once
+    assert places.has_free("special")
+    places.take_now("special")
+    assert places.occupied("special") == 1
