@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,25 +96,23 @@ class Clock:
     def cohort(self, t: float) -> int:
         """`cohort_of(self.date(t))` without making a date: every request and new child needs
         one. The 1 September days of the years around the start are worked out once."""
-        table = _SEPTEMBERS.get(self.start)
-        if table is None:
-            years = range(self.start.year - 40, self.start.year + 40)
-            table = _SEPTEMBERS[self.start] = (
-                [self.day(dt.date(y, 9, 1)) for y in years], years.start)
-        days, first = table
+        days, first = self._septembers
         i = bisect.bisect_right(days, float(int(t)))
         if 0 < i < len(days):
             return first + i - 1
         return cohort_of(self.date(t))
 
+    @functools.cached_property
+    def _septembers(self) -> tuple[list[float], int]:
+        """(simulation day of 1 September, first year) for forty years either side of the start."""
+        years = range(self.start.year - 40, self.start.year + 40)
+        return [self.day(dt.date(y, 9, 1)) for y in years], years.start
+
     def cohorts(self, ts: np.ndarray) -> np.ndarray:
         """`cohort` of every day in `ts` at once (the start population)."""
-        self.cohort(0.0)                                  # makes the table of Septembers
-        days, first = _SEPTEMBERS[self.start]
+        days, first = self._septembers
         i = np.searchsorted(np.asarray(days), np.trunc(ts), side="right")
         if np.all((i > 0) & (i < len(days))):
             return first + i - 1
         return np.array([self.cohort(t) for t in ts.tolist()], dtype=np.int64)
 
-
-_SEPTEMBERS: dict[dt.date, tuple[list[float], int]] = {}

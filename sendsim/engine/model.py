@@ -179,10 +179,10 @@ class SendModel(mesa.Model):
             mesa.Agent._ids.pop(self, None)
         return self
 
-    def after(self, delay: float, fn) -> None:
-        """Call `fn()` `delay` days from now, as an ordinary event (a step of the pathway that
-        needs no process of its own)."""
-        self.env.timeout(delay).callbacks.append(lambda _ev: fn())
+    def after(self, delay: float, fn, *args) -> None:
+        """Call `fn(*args)` `delay` days from now, as an ordinary event (a step of the pathway
+        that needs no process of its own)."""
+        self.env.timeout(delay).callbacks.append(lambda _ev: fn(*args))
 
     # -- population helpers ------------------------------------------------------------------
     def _population_table(self) -> tuple[np.ndarray, np.ndarray]:

@@ -84,7 +84,8 @@ class PlanHolders(IndexedBag):
         self._next_seq = 0
 
     def add(self, x) -> None:
-        if x in self._pos:
+        pos = self._pos
+        if x in pos:
             return
         n = len(self._items)
         if n == len(self.births):
@@ -97,7 +98,8 @@ class PlanHolders(IndexedBag):
         self.scheduled[n] = 0
         self.settings[n] = SETTING_INDEX.get(x.setting, -1)
         self.waiting[n] = x.waiting_for is not None
-        super().add(x)
+        pos[x] = n
+        self._items.append(x)
 
     def add_many(self, children: list, due_days: np.ndarray) -> None:
         """Add new holders at once (the start population), each with its first review due on
@@ -182,20 +184,28 @@ class Child(mesa.Agent):
     derived from the date rather than stored and re-filed every September.
     """
 
+    # Until set on a child, these read the class's None: a replication makes some 15,000
+    # children, and writing five Nones into each was a tenth of making one.
+    setting: str | None = None        # where the child is educated while holding a plan
+    plan_start: float | None = None
+    request_day: float | None = None
+    waiting_for: str | None = None    # specialist setting the child waits for
+    waiting_request = None            # the `PlaceRequest` to cancel on leaving
+
     def __init__(self, model, birth_day: float, cohort: int, need: str, status: str):
         super().__init__(model)
         self.birth_day = birth_day
         self.cohort = cohort
         self.need = need
         self.status = status
-        self.setting: str | None = None       # where the child is educated while holding a plan
-        self.plan_start: float | None = None
-        self.request_day: float | None = None
-        self.waiting_for: str | None = None    # specialist setting the child waits for
-        self.waiting_request = None            # the SimPy container get, to cancel on leaving
 
     def age(self, t: float) -> int:
         return int((t - self.birth_day) / 365.25)
+
+    def remove(self) -> None:
+        """Leave the model's agents (Mesa's `remove` without its guard against a second
+        removal, which `SendModel.leave` refuses outright)."""
+        self.model.deregister_agent(self)
 
 
 def start_joint_table(by_setting: dict[str, float], by_band: dict[str, float],

@@ -113,7 +113,7 @@ def ehcna_request(model, child, delay: float) -> None:
     d = model.params.decide_to_assess
     decision_days = DAYS_PER_WEEK * model.streams["decide_to_assess"].triangular(
         d.decision_weeks_min, d.decision_weeks_mode, d.decision_weeks_max)
-    model.after(delay + decision_days, lambda: decide_to_assess(model, child))
+    model.after(delay + decision_days, decide_to_assess, model, child)
 
 
 def decide_to_assess(model, child) -> None:
@@ -162,7 +162,7 @@ def _draft(model, child, left: float = 1.0) -> None:
     a = model.params.assessment
     weeks = model.streams["assessment"].triangular(a.drafting_weeks_min, a.drafting_weeks_mode,
                                                    a.drafting_weeks_max)
-    model.after(DAYS_PER_WEEK * weeks * left, lambda: _drafted(model, child))
+    model.after(DAYS_PER_WEEK * weeks * left, _drafted, model, child)
 
 
 def _drafted(model, child) -> None:
@@ -176,8 +176,7 @@ def refused(model, child, decision: str) -> None:
     rng = model.streams["decide_to_assess"]
     if rng.u() < d.refused_request_again:
         child.status = REFUSED
-        model.after(rng.exponential(d.request_again_after_months * DAYS_PER_MONTH),
-                    lambda: request_again(model, child))
+        model.after(rng.exponential(d.request_again_after_months * DAYS_PER_MONTH), request_again, model, child)
         return
     ncy_ = model.academic_year - child.cohort - 5
     if 0 <= ncy_ <= 11:
@@ -208,11 +207,12 @@ def decide_to_issue(model, child) -> None:
         model.recorder.flow(model.now, "no_to_issue")
         refused(model, child, "no_to_issue")
         return
-    days = model.now - child.request_day
-    model.recorder.plan_issued(child, days)
-    model.recorder.flow(model.now, "plans_issued")
+    now, recorder = model.now, model.recorder
+    days = now - child.request_day
+    recorder.plan_issued(child, days)
+    recorder.flow(now, "plans_issued")
     if days <= TWENTY_WEEKS_DAYS:
-        model.recorder.flow(model.now, "issued_within_20_weeks")
+        recorder.flow(now, "issued_within_20_weeks")
     model.start_plan(child)
 
 

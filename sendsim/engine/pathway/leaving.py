@@ -92,7 +92,7 @@ def transfers_in(model, start: float, end: float) -> None:
     for _ in range(rng.poisson(t.per_month * (end - start) / (365.25 / 12))):
         when = start + (end - start) * rng.u()
         band = rng.choice(cum, bands)
-        model.after(when - model.now, lambda band=band: arrive(model, band))
+        model.after(when - model.now, arrive, model, band)
 
 
 def arrive(model, band: str) -> None:

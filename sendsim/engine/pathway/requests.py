@@ -65,18 +65,19 @@ def generate_requests(model, start: float, end: float, month: int) -> int:
         keep = levers.request_keep(per_month, AGE_BAND_OF_AGE)
         model.expected_requests_by_band = _by_band([x * k for x, k in zip(per_month, keep)])
     thin = model.streams["interventions"]
+    flow, u, now, span = model.recorder.flow, rng.u, model.now, end - start
     made = 0
     for age, count in enumerate(rng.poisson_many(lams)):
         for _ in range(count):
-            when = start + (end - start) * rng.u()
+            when = start + span * u()
             if keep is not None and keep[age] < 1.0 and thin.u() >= keep[age]:
-                model.recorder.flow(when, "requests_prevented")
+                flow(when, "requests_prevented")
                 continue
             child = requester(model, age, when, rng)
             child.status = REQUESTED
             child.request_day = when
-            model.recorder.flow(when, "requests")
-            ehcna_request(model, child, when - model.now)
+            flow(when, "requests")
+            ehcna_request(model, child, when - now)
             made += 1
     return made
 
