@@ -393,7 +393,8 @@ class SendModel(mesa.Model):
             # September transitions have advanced the academic year)
             aug31 = self.clock.day(dt.date(academic_year_start(self.date()), 8, 31))
             ages = (aug31 - holders.birth_days()) / 365.25
-            idx = np.searchsorted(np.array([5.0, 11.0, 16.0, 20.0]), ages, side="right")
+            # the band's index is how many of the bands' lower ages (5, 11, 16, 20) are reached
+            idx = (ages >= 5.0).view(np.int8) + (ages >= 11.0) + (ages >= 16.0) + (ages >= 20.0)
             out = np.bincount(idx, minlength=len(AGE_BANDS)).tolist()
         return out
 
