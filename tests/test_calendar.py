@@ -32,3 +32,20 @@ def test_financial_year_labels():
 def test_add_months_clips_to_month_end():
     assert add_months(dt.date(2023, 1, 31), 1) == dt.date(2023, 2, 28)
     assert add_months(dt.date(2023, 11, 15), 3) == dt.date(2024, 2, 15)
+
+
+def test_clock_cohorts_agree_with_cohort_of_the_date_at_every_edge():
+    """The array form (the start population) and the scalar form (every request) give the
+    cohort of the date a day falls on, including either side of 1 September and days before
+    the start (children born before it), and beyond the clock's table of Septembers."""
+    import numpy as np
+
+    from sendsim.calendar import Clock
+
+    clock = Clock(dt.date(2023, 1, 19))
+    septembers = [clock.day(dt.date(y, 9, 1)) for y in (1990, 2000, 2012, 2016, 2022, 2023, 2030)]
+    days = np.array([d + e for d in septembers for e in (-1.5, -1.0, -0.5, 0.0, 0.25, 0.999, 1.0)]
+                    + [-30_000.0, -0.5, 0.0, 40_000.0])
+    expected = [cohort_of(clock.date(t)) for t in days.tolist()]
+    assert clock.cohorts(days).tolist() == expected
+    assert [clock.cohort(t) for t in days.tolist()] == expected

@@ -1,0 +1,73 @@
+"""The plan holders' registry and the start population drawn array-at-a-time."""
+
+import numpy as np
+import pytest
+
+from sendsim.codes import SETTINGS
+from sendsim.engine.model import SendModel
+from sendsim.engine.population import PlanHolders
+from sendsim.parameters import Parameters
+from small_council import small_council
+
+
+class _Child:
+    """What the registry reads of a child (hashable by identity, as agents are)."""
+
+    def __init__(self, i, setting=None, waiting=None):
+        self.unique_id, self.birth_day, self.cohort = i, -100.0 * i, 2010 + i % 7
+        self.setting, self.waiting_for = setting, waiting
+
+
+_child = _Child
+
+
+def test_add_many_is_add_then_schedule_review_one_at_a_time():
+    kids = [_child(i, SETTINGS[i % len(SETTINGS)] if i % 5 else None, "special" if i % 9 == 0 else None)
+            for i in range(1, 3000)]                     # more than the first allocation
+    due = np.linspace(0.0, 365.0, len(kids))
+    one, many = PlanHolders(), PlanHolders()
+    one.add(kids[0])
+    many.add(kids[0])
+    one.schedule_review(kids[0], 5.0)
+    many.schedule_review(kids[0], 5.0)
+    for c, d in zip(kids[1:], due[1:]):
+        one.add(c)
+        one.schedule_review(c, float(d))
+    many.add_many(kids[1:], due[1:])
+    assert one._items == many._items and one._pos == many._pos
+    for name in PlanHolders._ARRAYS:
+        n = len(one)
+        assert np.array_equal(getattr(one, name)[:n], getattr(many, name)[:n]), name
+    one.add(_child(99_999))
+    many.add(_child(99_999))
+    assert one._next_seq == many._next_seq
+    with pytest.raises(ValueError, match="already a plan holder"):
+        many.add_many([kids[3]], np.array([1.0]))
+
+
+def test_start_population_matches_the_census_margins_and_the_registries():
+    p = Parameters.from_dict(small_council())
+    m = SendModel(p, 7)
+    holders = m.plan_holders
+    start = list(holders._items)             # before the run every holder is from the census
+    assert all(-2 * 365.25 <= c.plan_start <= 0 for c in start)
+    assert len(holders) == sum(p.start_state.caseload_by_setting.values())
+    by_setting = {s: 0 for s in SETTINGS}
+    for c in start:
+        by_setting[c.setting] += 1
+    for s, n in p.start_state.caseload_by_setting.items():
+        assert by_setting[s] == n, s
+    # the arrays beside the bag say what each child says
+    n = len(holders)
+    assert holders.birth_days().tolist() == [c.birth_day for c in holders._items]
+    assert holders.cohort_years().tolist() == [c.cohort for c in holders._items]
+    assert all(m.clock.cohort(c.birth_day) == c.cohort for c in holders._items)
+    assert holders.setting_codes().tolist() == [SETTINGS.index(c.setting) for c in holders._items]
+    assert np.all(np.isfinite(holders.due_days()[:n])) and np.all(holders.due_days()[:n] >= 0)
+    # each first review falls within one review interval, shorter for the under-5s
+    gaps = m.stage("reviews").gaps
+    ages = (0.0 - holders.birth_days()) / 365.25
+    assert np.all(holders.due_days() <= np.where(ages >= 5, gaps[1], gaps[0]))
+    assert m.counts == {s: by_setting[s] for s in SETTINGS}
+    assert sum(m.plans_by_need.values()) == n
+    assert [e for e in m.recorder.entries if e[2] == "start"] == [(c.unique_id, 0, "start") for c in start]
