@@ -71,3 +71,35 @@ def test_start_population_matches_the_census_margins_and_the_registries():
     assert m.counts == {s: by_setting[s] for s in SETTINGS}
     assert sum(m.plans_by_need.values()) == n
     assert [e for e in m.recorder.entries if e[2] == "start"] == [(c.unique_id, 0, "start") for c in start]
+
+
+def test_running_counts_agree_with_the_plan_holders_arrays_throughout_a_run():
+    """`SendModel.counts` (plans by setting), `plans_by_need` and the places' occupancy are
+    running tallies kept beside the registry: checked against it every quarter of a run with
+    waiting lists, closures and step-downs."""
+    from sendsim.codes import CAPACITY_SETTINGS
+
+    d = small_council()
+    # every specialist place full at the start, so that children wait for places
+    d["placement"]["places"] = {k: d["start_state"]["caseload_by_setting"][k] for k in d["placement"]["places"]}
+    p = Parameters.from_dict(d)
+    m = SendModel(p, 11)
+    checked = seen_waiting = 0
+    for day in np.arange(91.0, m.end_day, 91.0):
+        m.env.run(until=float(day))
+        holders = m.plan_holders
+        codes = holders.setting_codes()
+        tally = np.bincount(codes[codes >= 0], minlength=len(SETTINGS))
+        assert {s: int(n) for s, n in zip(SETTINGS, tally)} == m.counts
+        assert not np.any(codes < 0)                      # every plan holder is somewhere
+        need = {}
+        for c in holders._items:
+            need[c.need] = need.get(c.need, 0) + 1
+        assert {k: v for k, v in m.plans_by_need.items() if v} == need
+        for s in CAPACITY_SETTINGS:
+            assert m.places.occupied(s) == m.counts[s] <= m.places.total[s], s
+        waiting = sum(1 for c in holders._items if c.waiting_for is not None)
+        assert waiting == int(holders.waiting_flags().sum())
+        seen_waiting += waiting
+        checked += 1
+    assert checked >= 8 and seen_waiting > 0
