@@ -77,7 +77,7 @@ def run_experiment(scenarios: list[Scenario] | Scenario, reps: int, seed: int,
     Everything that can be checked is checked before anything is written.
     """
     executor = _executor_of(executor)
-    scenarios = validate(scenarios, reps, seed, years, out, overwrite)
+    scenarios = validate(scenarios, reps, seed, years, out, overwrite, chunk_size)
     finger = fingerprint(scenarios, seed, years)
     if out is None:
         work = plan(scenarios, reps, seed, workers, chunk_size)
@@ -140,14 +140,21 @@ def _run_record(executor, workers: int) -> dict:
 # -- step 1: validate ---------------------------------------------------------------------------
 
 def validate(scenarios: Sequence[Scenario] | Scenario, reps: int, seed: int, years: float = 8.0,
-             out: str | Path | None = None, overwrite: bool = False) -> Sequence[Scenario]:
+             out: str | Path | None = None, overwrite: bool = False,
+             chunk_size: int | None = None) -> Sequence[Scenario]:
     """Refuse what `run_experiment` refuses before anything is written or any folder made: the
-    run's size (`check_run_size`), the scenarios (`check_scenarios`) and, with `out`, the memory
-    and disk it needs (`check_resources`) and the folder (`store.check_folder`). Returns the
-    scenarios as a sequence (one scenario becomes a list of one)."""
+    run's size (`check_run_size`), the chunk size, the scenarios (`check_scenarios`) and, with
+    `out`, the memory and disk it needs (`check_resources`) and the folder
+    (`store.check_folder`). Returns the scenarios as a sequence (one scenario becomes a list of
+    one)."""
     if isinstance(scenarios, Scenario):
         scenarios = [scenarios]
     check_run_size(reps, years, seed)
+    if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(chunk_size, int)
+                                   or not 1 <= chunk_size <= MAX_REPS):
+        raise ExperimentError(f"chunk size {chunk_size!r}", "chunk_size",
+                              f"allowed: a whole number of replications from 1 to {MAX_REPS:,}, or None "
+                              "for about two chunks a worker")
     check_scenarios(scenarios, years)
     if out is not None:
         folder = Path(out)

@@ -198,3 +198,15 @@ def test_a_finished_replication_leaves_nothing_alive(base):
     del model
     gc.collect()
     assert alive() is None
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, True, "4"])
+def test_a_chunk_size_that_cannot_cut_the_work_is_refused_before_any_folder_is_made(base, tmp_path, bad):
+    out = tmp_path / "never"
+    with pytest.raises(ExperimentError, match="chunk size") as err:
+        run_experiment(base, reps=4, seed=1, years=YEARS, out=out, workers=1, chunk_size=bad,
+                       progress=False)
+    assert "allowed: a whole number of replications" in str(err.value)
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    with pytest.raises(ExperimentError, match="chunk size"):
+        run_experiment(base, reps=4, seed=1, years=YEARS, workers=1, chunk_size=bad, progress=False)
