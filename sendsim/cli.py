@@ -493,7 +493,7 @@ def _positive(kind: type, least, what: str):
     return _bounded(kind, least, 10**9, what, above=kind is float)
 
 
-from sendsim.experiment.run import MAX_REPS, MAX_SEED, MAX_YEARS  # noqa: E402  (bounds the options share)
+from sendsim.experiment.limits import MAX_REPS, MAX_SEED, MAX_YEARS  # noqa: E402  (no engine loaded)
 
 _reps = _bounded(int, 1, MAX_REPS, "a whole number")
 _years = _bounded(float, 0.0, MAX_YEARS, "a number of years", above=True)

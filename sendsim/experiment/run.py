@@ -46,6 +46,7 @@ from sendsim import __version__
 from sendsim.errors import ResourceError
 from sendsim.engine.model import RunSpec, simulate
 from sendsim.engine.streams import replication_seeds
+from sendsim.experiment.limits import MAX_REPS, MAX_SEED, MAX_YEARS
 from sendsim.experiment.store import (CONTENTS, RESULTS_FORMAT, TABLES, Ensemble, ExperimentError,
                                       ExperimentResult, attach_provenance, canonical, check_folder,
                                       chunk_saved, experiment_folder, finger_digest, finish_run,
@@ -346,10 +347,6 @@ def _executor_name(executor, workers: int) -> str:
 
 # -- what a run may ask for ---------------------------------------------------------------------
 
-#: Bounds on a run's size: beyond them a run is a mistake rather than an experiment.
-MAX_REPS = 100_000
-MAX_YEARS = 30.0
-MAX_SEED = 2**63 - 1
 #: Measured on the built-in council (4 replications of 8 years): one replication-year of one
 #: scenario takes 141 kB in memory once loaded (allowed 400 kB, for the copies a summary makes)
 #: and 60 kB as Parquet on disk. The estimate scales them by the caseload at the start.
