@@ -116,6 +116,17 @@ def ehcna_request(model, child, delay: float) -> None:
     model.after(delay + decision_days, decide_to_assess, model, child)
 
 
+def ehcna_requests(model, children: list, delays: list[float]) -> None:
+    """`ehcna_request` for each of a month's requests, in order, their decision times drawn
+    at once (the same draws one at a time would take)."""
+    d = model.params.decide_to_assess
+    weeks = model.streams["decide_to_assess"].triangular_many(
+        len(children), d.decision_weeks_min, d.decision_weeks_mode, d.decision_weeks_max)
+    after = model.after
+    for child, delay, decision_days in zip(children, delays, (DAYS_PER_WEEK * weeks).tolist()):
+        after(delay + decision_days, decide_to_assess, model, child)
+
+
 def decide_to_assess(model, child) -> None:
     """No to assess (the child goes back to SEN support, is requested for again, or leaves),
     or start the assessment."""
@@ -216,5 +227,5 @@ def decide_to_issue(model, child) -> None:
     model.start_plan(child)
 
 
-__all__ = ["Assessment", "ehcna_request", "decide_to_assess", "assess", "decide_to_issue", "refused",
+__all__ = ["Assessment", "ehcna_request", "ehcna_requests", "decide_to_assess", "assess", "decide_to_issue", "refused",
            "request_again"]

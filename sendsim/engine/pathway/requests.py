@@ -14,7 +14,7 @@ import math
 
 from sendsim.codes import AGE_BANDS, MAX_AGE, age_band_index
 from sendsim.engine.pathway import stage
-from sendsim.engine.pathway.assessment import ehcna_request
+from sendsim.engine.pathway.assessment import ehcna_requests
 from sendsim.engine.pathway.sen_support import take_one
 from sendsim.engine.population import REQUESTED, Child
 
@@ -66,7 +66,7 @@ def generate_requests(model, start: float, end: float, month: int) -> int:
         model.expected_requests_by_band = _by_band([x * k for x, k in zip(per_month, keep)])
     thin = model.streams["interventions"]
     flow, u, now, span = model.recorder.flow, rng.u, model.now, end - start
-    made = 0
+    children, delays = [], []
     for age, count in enumerate(rng.poisson_many(lams)):
         for _ in range(count):
             when = start + span * u()
@@ -77,9 +77,10 @@ def generate_requests(model, start: float, end: float, month: int) -> int:
             child.status = REQUESTED
             child.request_day = when
             flow(when, "requests")
-            ehcna_request(model, child, when - now)
-            made += 1
-    return made
+            children.append(child)
+            delays.append(when - now)
+    ehcna_requests(model, children, delays)
+    return len(children)
 
 
 AGE_BAND_OF_AGE = [AGE_BANDS[age_band_index(a)] for a in range(MAX_AGE + 1)]
