@@ -1,6 +1,6 @@
 """The engine against the vectorised reference model: CPU time and agreement (issue 12, point 3).
 
-On the built-in council (or `--params FILE`) over 8 simulated years, in one process, after one
+On the built-in council (or `--params FILE`, either scaled by `--scale`) over 8 simulated years, in one process, after one
 warm-up of each, runs the engine (`sendsim.engine.model.simulate`, tables included) and the reference
 (`benchmarks/reference_model.run_reference`) alternately, `--reps` times each, timing each
 replication in CPU seconds (`time.process_time`). Prints both medians, the ratio
@@ -11,7 +11,7 @@ standard error and z (the two cannot share random numbers, so only means are com
 By default both draw what `simulate(params, seed)` draws (parameter uncertainty and the demand
 trend); `--process-noise-only` switches both off in both, for a sharper comparison.
 
-    python benchmarks/bench_vs_reference.py [--reps 10] [--years 8] [--params FILE]
+    python benchmarks/bench_vs_reference.py [--reps 10] [--years 8] [--params FILE] [--scale 4]
         [--process-noise-only] [--json OUT]
 """
 
@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_scaling import scaled  # noqa: E402
 from reference_model import run_reference  # noqa: E402
 
 from sendsim import __version__  # noqa: E402
@@ -67,6 +68,8 @@ def main(argv=None) -> int:
     ap.add_argument("--reps", type=int, default=10)
     ap.add_argument("--years", type=float, default=8.0)
     ap.add_argument("--params", help="parameter file (default: the built-in council)")
+    ap.add_argument("--scale", type=float, default=1.0,
+                    help="the council scaled by this factor, as bench_scaling.py does (4: Kent-sized)")
     ap.add_argument("--process-noise-only", action="store_true",
                     help="no parameter uncertainty and no trend drift, in either model")
     ap.add_argument("--seed", type=int, default=20261207)
@@ -74,6 +77,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     params = Parameters.from_toml(args.params) if args.params else default_parameters()
+    if args.scale != 1.0:
+        params = scaled(params, args.scale)
     full = not args.process_noise_only
     scenario = Scenario.of(params)
     if not full:
