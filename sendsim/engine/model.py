@@ -1,7 +1,7 @@
 """One council's SEND system, child by child, on one SimPy clock.
 
 `SendModel` is a Mesa `Model` (it holds the children as agents, with Mesa's seeded generator)
-that owns a SimPy `Environment` (time, the EP queue, containers of specialist places). The
+that owns a SimPy `Environment` (time, the EP queue, the queues for specialist places). The
 pathway's stages live in `sendsim.engine.pathway`, each owning its parameters, lookup tables,
 calendar entries and flows; the money lives in `ledger`. This module builds the start
 population, keeps the registries every stage shares, and runs the stages' calendars.
