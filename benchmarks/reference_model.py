@@ -401,7 +401,6 @@ class FrontEnd:
 
         # the EP queue: a team of `slots` EPs, fast-tracked first, first come first served
         n0 = len(self.j_arr)
-        njobs = n0
         draft = list(WEEK * triangular(rng.random(n0), a.drafting_weeks_min, a.drafting_weeks_mode,
                                        a.drafting_weeks_max))
         u_issue = list(rng.random(n0))
@@ -726,7 +725,7 @@ class PlanHolders:
 
     # arrivals: a batch of new plan holders between two ticks
     def arrive(self, rows: np.ndarray, t: np.ndarray) -> None:
-        p, rng = self.p, self.rng
+        rng = self.rng
         age = ((t - self.birth[rows]) / YEAR).astype(int)
         band = band_of_age(age)
         target = _pick(self.mix[band], rng.random(rows.size))

@@ -21,7 +21,7 @@ import numpy as np
 import simpy
 from simpy.core import URGENT
 
-from sendsim.calendar import Clock, academic_year_start, census_date, cohort_of, first_of_next_month
+from sendsim.calendar import Clock, academic_year_start, census_date, first_of_next_month
 from sendsim.codes import AGE_BANDS, NEEDS, SETTINGS, age_band_index
 from sendsim.engine.ledger import HighNeedsBlock
 from sendsim.engine.levers import Levers
