@@ -102,6 +102,12 @@ class Clock:
             return first + i - 1
         return cohort_of(self.date(t))
 
+    def september(self, year: int) -> float:
+        """The simulation day of 1 September `year` (`day(date(year, 9, 1))`, from the table)."""
+        days, first = self._septembers
+        i = year - first
+        return days[i] if 0 <= i < len(days) else self.day(dt.date(year, 9, 1))
+
     @functools.cached_property
     def _septembers(self) -> tuple[list[float], int]:
         """(simulation day of 1 September, first year) for forty years either side of the start."""

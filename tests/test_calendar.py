@@ -49,3 +49,11 @@ def test_clock_cohorts_agree_with_cohort_of_the_date_at_every_edge():
     expected = [cohort_of(clock.date(t)) for t in days.tolist()]
     assert clock.cohorts(days).tolist() == expected
     assert [clock.cohort(t) for t in days.tolist()] == expected
+
+
+def test_clock_september_is_the_day_of_1_september_inside_and_beyond_its_table():
+    from sendsim.calendar import Clock
+
+    clock = Clock(dt.date(2021, 1, 14))
+    for year in (1900, 1981, 1990, 2020, 2021, 2060, 2061, 2200):
+        assert clock.september(year) == clock.day(dt.date(year, 9, 1)), year

@@ -221,8 +221,7 @@ class SendModel(mesa.Model):
     def birth_in_cohort(self, cohort: int, stream) -> float:
         """A birth day (simulation days) uniformly within the cohort's year of birth
         (1 September to 31 August), so date of birth and year group always agree."""
-        first = self.clock.day(dt.date(cohort, 9, 1))
-        last = self.clock.day(dt.date(cohort + 1, 9, 1))
+        first, last = self.clock.september(cohort), self.clock.september(cohort + 1)
         return first + (last - first) * stream.u()
 
     def birth_at_age(self, age: int, t: float, stream) -> tuple[float, int]:

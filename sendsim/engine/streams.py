@@ -71,7 +71,9 @@ class Stream:
 
     def choice(self, cumulative: list[float], names: tuple | list):
         """Pick from `names` with cumulative probabilities `cumulative` (last = 1)."""
-        i = bisect.bisect_right(cumulative, self.u() * cumulative[-1])
+        buf = self._buf
+        u = buf.pop() if buf else self.u()
+        i = bisect.bisect_right(cumulative, u * cumulative[-1])
         return names[min(i, len(names) - 1)]
 
     def index(self, n: int) -> int:
