@@ -81,6 +81,13 @@ TOO_SMALL_ADVICE = (f"sendsim calibrates councils with at least {MIN_CASELOAD} p
                     "set its caseload and rates by hand")
 
 
+#: For a council with no census at all by the origin: not a small council, but one that did not
+#: exist yet (formed by a reorganisation) or whose returns are all suppressed.
+NO_CENSUS_ADVICE = ("an origin at or after the council's first published January census (a council "
+                    "formed by a reorganisation, such as North and West Northamptonshire in April "
+                    "2021, has none before it existed)")
+
+
 class NotCalibratable(InputError):
     """A council whose published series are too small, too short or too suppressed to
     calibrate at an origin. `la` is the council, `series` the history column at fault."""
@@ -119,7 +126,7 @@ def check_calibratable(history, origin: int) -> None:
         raise NotCalibratable(la, f"no January {o} caseload published ({have}; looked in "
                               f"{PUBLISHED_AS['caseload.total']}, x, z, c or blank or no rows)",
                               "caseload.total", "choose an origin with a published January "
-                              "census for this council" if years else TOO_SMALL_ADVICE)
+                              "census for this council" if years else NO_CENSUS_ADVICE)
     first = o - WINDOW_YEARS
     r = history.flows["requests"] if "requests" in history.flows else pd.Series(dtype=float)
     r = r[(r.index >= first) & (r.index <= o - 1)].dropna()

@@ -480,3 +480,16 @@ def test_no_caseload_at_the_origin_is_refused_naming_the_series():
     with pytest.raises(NotCalibratable) as err:
         check_calibratable(h, ORIGIN)
     assert err.value.series == "caseload.total" and f"January {ORIGIN}" in err.value.line()
+
+
+def test_a_council_with_no_census_yet_is_not_called_small():
+    """A council formed by a reorganisation (North and West Northamptonshire, April 2021) has no
+    census before it existed: the refusal says so, not that the council is too small."""
+    from sendsim.calibration import NotCalibratable, check_calibratable
+    h = _fake_history(float("nan"), [50.0] * 6)
+    h.caseload = pd.DataFrame({"total": pd.Series(dtype=float)})        # no census year at all
+    with pytest.raises(NotCalibratable) as err:
+        check_calibratable(h, ORIGIN)
+    line = err.value.line()
+    assert "no census year published" in line and "first published January census" in line
+    assert "this small" not in line and "at least 100 plans" not in line
