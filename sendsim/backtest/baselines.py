@@ -8,7 +8,9 @@ of floats indexed by int year, missing years dropped) and returns forecast-table
 Years: a caseload measure (named ``caseload_*``) is a January census, so at origin ``o`` the
 forecaster knows census years up to ``o`` and horizon ``h`` targets census ``o + h``; any other
 measure is a calendar-year flow, known up to ``o - 1`` (the year is not over at the census),
-with horizon ``h`` targeting ``o + h - 1``. Values after `last_known_year` are cut off before a
+with horizon ``h`` targeting ``o + h - 1``; a money measure is a financial year labelled by the
+year it ends, known up to ``o - 1`` and with horizon ``h`` targeting ``o + h`` (from January
+2021, horizon 1 is 2021-22), so its forecasts reach one year further than the last known. Values after `last_known_year` are cut off before a
 baseline sees the series (the leakage guard), so a later figure cannot change a forecast.
 
 Intervals (one rule for the two growth baselines, the textbook one for the line):
@@ -42,6 +44,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sendsim.data.history import MONEY_MEASURES
+
 #: Long-form forecast table columns (one row per la/origin/measure/horizon/method).
 FORECAST_COLUMNS = ["la_code", "la_name", "origin", "measure", "horizon", "year", "method",
                     "q05", "q25", "q50", "q75", "q95"]
@@ -61,13 +65,24 @@ def is_caseload(measure: str) -> bool:
     return str(measure).startswith("caseload_")
 
 
+def is_money(measure: str) -> bool:
+    """Money measures (`MONEY_MEASURES`) are financial years, labelled by the year they end."""
+    return str(measure) in MONEY_MEASURES
+
+
 def last_known_year(measure: str, origin: int) -> int:
-    """The latest year of `measure` known at `origin`: that census, or the calendar year before."""
+    """The latest year of `measure` known at `origin`: that census, the calendar year before,
+    or the financial year that ended in March of the year before (its outturn is published in
+    the autumn after it ends)."""
     return int(origin) if is_caseload(measure) else int(origin) - 1
 
 
 def target_year(measure: str, origin: int, horizon: int) -> int:
-    """The year horizon h forecasts: census ``origin + h``, or calendar year ``origin + h - 1``."""
+    """The year horizon h forecasts: census ``origin + h``, calendar year ``origin + h - 1``, or
+    the financial year ending in ``origin + h`` (from January 2021, horizon 1 is 2021-22: the
+    first financial year to start after the origin)."""
+    if is_money(measure):
+        return int(origin) + int(horizon)
     return last_known_year(measure, origin) + int(horizon)
 
 
@@ -123,7 +138,8 @@ def _growth_forecast(method: str, k: int, series, origin, measure, horizons, la_
     y_t, y_base = known.get(t, np.nan), known.get(t - k, np.nan)
     q = np.full((len(hs), 5), np.nan)
     if y_t > 0 and y_base > 0:
-        h = np.asarray(hs, dtype=float)
+        # years from the last known to the target (h, or h + 1 for money: see target_year)
+        h = np.asarray([target_year(measure, origin, x) - t for x in hs], dtype=float)
         log_median = np.log(y_t) + h / k * np.log(y_t / y_base)
         rates = _log_growth_rates(known)
         if len(rates) >= MIN_GROWTH_RATES:

@@ -123,7 +123,7 @@ import numpy as np
 import pandas as pd
 
 from sendsim.codes import AGE_BANDS, CEASE_REASONS, FORECAST_GROUPS, SETTING_TABLE, SETTINGS
-from sendsim.data import layouts, ons
+from sendsim.data import finance, layouts, ons
 from sendsim.data.files import DataFileError, find_data_dir, read_csv
 from sendsim.data.la import (AmbiguousCouncilError, LocalAuthority, UnknownCouncilError, close_names,
                  local_authority)
@@ -137,9 +137,14 @@ ENGLAND = LocalAuthority("England", "E92000001", "")
 PLACEMENT_GROUPS: dict[str, tuple[str, ...]] = {
     g: tuple(s.name for s in SETTING_TABLE if s.forecast_group == g) for g in FORECAST_GROUPS}
 
+#: Money forecast targets, by financial year labelled by the calendar year it ends in (2021-22
+#: is 2022): ``high_needs_spend``, net high-needs spend (section 251 outturn, as aggregated in
+#: `s251_high_needs_net_derived`; top-ups and central services, without place funding).
+MONEY_MEASURES: tuple[str, ...] = ("high_needs_spend",)
+
 #: Forecast targets of the back-tests (`CouncilHistory.series`).
 MEASURES: tuple[str, ...] = tuple(f"caseload_{g}" for g in ("total",) + tuple(PLACEMENT_GROUPS)) + (
-    "requests", "new_plans", "ceased_plans")
+    "requests", "new_plans", "ceased_plans") + MONEY_MEASURES
 
 FLOW_COLUMNS: tuple[str, ...] = (
     ("requests", "refused", "assessed_issued", "assessed_not_issued", "in_progress_31_dec",
@@ -180,10 +185,13 @@ class CouncilHistory:
     population: pd.DataFrame | None
     sources: dict
     caseload_groups: pd.DataFrame | None = None   # census year x PLACEMENT_GROUPS
+    money: pd.DataFrame | None = None             # financial year (the year it ends) x MONEY_MEASURES
 
     def __post_init__(self):
         if self.caseload_groups is None:
             object.__setattr__(self, "caseload_groups", _groups_from_settings(self.caseload))
+        if self.money is None:
+            object.__setattr__(self, "money", pd.DataFrame(columns=list(MONEY_MEASURES), dtype=float))
 
     def until(self, origin) -> "CouncilHistory":
         """What was published by the origin census: census years <= origin, flow years <=
@@ -198,6 +206,9 @@ class CouncilHistory:
             caseload_by_age=self.caseload_by_age[self.caseload_by_age.index <= year],
             flows=self.flows[self.flows.index <= year - 1],
             new_plans_by_age=self.new_plans_by_age[self.new_plans_by_age.index <= year - 1],
+            # a financial year's outturn is published in the year after it ends: at the January
+            # census of `year` the last known is the one that ended in March of `year - 1`
+            money=self.money[self.money.index <= year - 1],
             sources=_sources_until(self.sources, year),
         )
 
@@ -211,6 +222,8 @@ class CouncilHistory:
             s = self.flows[measure]
         elif measure == "ceased_plans":
             s = self.flows["ceased"]
+        elif measure in MONEY_MEASURES:
+            s = self.money[measure]
         else:
             raise ValueError(f"unknown measure {measure!r}; known: {', '.join(MEASURES)}")
         return s.astype(float).dropna().rename(measure)
@@ -224,7 +237,7 @@ class CouncilHistory:
         return (self.la == other.la and self.sources == other.sources
                 and all(same(getattr(self, f), getattr(other, f)) for f in (
                     "caseload", "caseload_groups", "caseload_by_age", "flows",
-                    "new_plans_by_age", "population")))
+                    "new_plans_by_age", "population", "money")))
 
 
 def _groups_from_settings(caseload: pd.DataFrame) -> pd.DataFrame:
@@ -801,9 +814,27 @@ def _history(prep: _Prepared, la: LocalAuthority, data_dir) -> CouncilHistory:
             f"{R2025}/caseload (column ehcplans) and {R2022}/sen2_age_caseload and "
             f"sen2_estab_caseload (column Total_all); the council has no rows there, or every "
             "figure is x, z, c or blank", prep.root)
+    money = _money(la, data_dir, sources)
     return CouncilHistory(la=la, caseload=caseload, caseload_by_age=by_age, flows=flows,
                           new_plans_by_age=new_by_age, population=population, sources=sources,
-                          caseload_groups=groups)
+                          caseload_groups=groups, money=money)
+
+
+def _money(la: LocalAuthority, data_dir, sources: dict) -> pd.DataFrame:
+    """The council's money history (`MONEY_MEASURES`) by the year each financial year ends;
+    empty where the file has no row for it (England; councils the file does not list)."""
+    out = pd.DataFrame(columns=list(MONEY_MEASURES), dtype=float)
+    try:
+        net = finance.s251_net_spend(la, data_dir)
+    except (DataFileError, UnknownCouncilError, AmbiguousCouncilError):
+        return out
+    years = [int(finance.fy_label(k)[:4]) + 1 for k in net.index]
+    spend = pd.to_numeric(net["high_needs_send_net"], errors="coerce").to_numpy(float)
+    out = pd.DataFrame({"high_needs_spend": spend}, index=pd.Index(years, name="year")).sort_index()
+    known = [int(y) for y, v in out["high_needs_spend"].items() if not pd.isna(v)]
+    sources["money.high_needs_spend"] = {"census": False, "files": {finance.S251: known},
+                                         "superseded": {}, "notes": {}}
+    return out
 
 
 def _zero_requests_unpublished(flows: pd.DataFrame, sources: dict) -> pd.DataFrame:
@@ -962,7 +993,8 @@ def truncate_data_dir(src, dst, origin) -> Path:
     1; the time convention of each file is `layouts.period_kind`), every other file is copied
     unchanged. For leakage tests: a back-test on `dst` must equal one on `src` after
     ``until(origin)``. Refuses an existing non-empty `dst`, and any release CSV whose time
-    convention is unknown (it cannot be cut safely)."""
+    convention is unknown (it cannot be cut safely). The section 251 spend file is cut to the
+    financial years published by the origin (ended by March of the year before)."""
     year = parse_origin(origin)
     if year is None:
         raise ValueError("truncate_data_dir needs an origin")
@@ -977,9 +1009,21 @@ def truncate_data_dir(src, dst, origin) -> Path:
         if rel.parts[0] in (R2025, R2022) and len(rel.parts) == 2 and (
                 path.name.endswith(".csv") or path.name.endswith(".csv.gz")):
             _truncate_file(path, target, year)
+        elif rel.as_posix() == finance.S251:
+            _truncate_financial_years(path, target, year)
         else:
             shutil.copy2(path, target)
     return dst
+
+
+def _truncate_financial_years(path: Path, target: Path, year: int) -> None:
+    """Keep the financial years published by the January census of `year`: those that ended
+    by March of `year - 1` (column ``financial_year``, "2019-20")."""
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8-sig")
+    if "financial_year" not in raw.columns:
+        raise DataFileError("no financial_year column: cannot truncate", path)
+    ends = raw["financial_year"].map(lambda v: int(finance.fy_label(v)[:4]) + 1)
+    raw[ends <= year - 1].to_csv(target, index=False)
 
 
 def _truncate_file(path: Path, target: Path, year: int) -> None:
@@ -1004,7 +1048,7 @@ def _truncate_file(path: Path, target: Path, year: int) -> None:
     kept.to_csv(target, index=False, compression="gzip" if gz else None)
 
 
-__all__ = ["CASELOAD_COLUMNS", "CouncilHistory", "ENGLAND", "FLOW_COLUMNS", "MEASURES",
+__all__ = ["CASELOAD_COLUMNS", "CouncilHistory", "ENGLAND", "FLOW_COLUMNS", "MEASURES", "MONEY_MEASURES",
            "PLACEMENT_GROUPS", "UnmatchedNameWarning", "councils_with_history",
            "england_history", "load_history", "name_key", "parse_origin", "resolve_council",
            "statistical_neighbours", "truncate_data_dir"]

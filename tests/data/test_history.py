@@ -265,6 +265,14 @@ def write_fixture(root: Path, *, gz=True, split=False) -> Path:
     (sn / "stat_neighbours.csv").write_text(
         "Wiltshire,Testborough\nTESTBOROUGH,wiltshire\nNowhere Town,\n", encoding="utf-8")
     (root / "README.md").write_text("fixture\n")
+    # section 251 net high-needs spend: Wiltshire only, 2017-18 to 2022-23, one year blank
+    s251 = root / "s251_high_needs_net_derived"
+    s251.mkdir(parents=True, exist_ok=True)
+    lines = ["fy_label,financial_year,la_code,la_name,high_needs_send_net"]
+    for start in range(2017, 2023):
+        value = "" if start == 2020 else str(30_000_000 + 5_000_000 * (start - 2017))
+        lines.append(f"{start},{start}-{(start + 1) % 100:02d},{WILTS[0]},{WILTS[2]},{value}")
+    (s251 / "s251_net_education_spend_2017-18_to_2022-23.csv").write_text("\n".join(lines) + "\n")
     return root
 
 
@@ -774,3 +782,21 @@ def test_real_truncated_folder_matches_until(shared_data, tmp_path):
         assert H.load_history(la, dst).equals(H.load_history(la, shared_data).until(2021)), la
     assert H.england_history(dst).equals(H.england_history(shared_data, 2021))
     assert len(H.councils_with_history(dst)) == 151          # Northamptonshire not yet split
+
+
+def test_money_is_labelled_by_the_year_each_financial_year_ends_and_cut_at_the_origin(fixture_dir, tmp_path):
+    h = H.load_history("Wiltshire", fixture_dir)
+    spend = h.series("high_needs_spend")
+    # 2017-18 is 2018; 2020-21 (blank) is missing, not zero
+    assert spend.index.tolist() == [2018, 2019, 2020, 2022, 2023]
+    assert spend[2018] == 30_000_000 and spend[2023] == 55_000_000
+    # at the January 2021 census the last outturn published is 2019-20
+    assert h.until(2021).series("high_needs_spend").index.tolist() == [2018, 2019, 2020]
+    assert h.until(2021).sources["money.high_needs_spend"]["files"] == {
+        "s251_high_needs_net_derived/s251_net_education_spend_2017-18_to_2022-23.csv": [2018, 2019, 2020]}
+    # a council the file does not list has no money history, and says nothing of it
+    other = H.load_history("Testborough", fixture_dir)
+    assert other.series("high_needs_spend").empty and "money.high_needs_spend" not in other.sources
+    # the truncated folder holds only what was published by the origin
+    cut = H.truncate_data_dir(fixture_dir, tmp_path / "cut", 2021)
+    assert H.load_history("Wiltshire", cut).equals(h.until(2021))
