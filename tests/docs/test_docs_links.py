@@ -128,19 +128,25 @@ def _text_files() -> list[Path]:
                 yield path
 
 
-def test_every_docs_path_named_in_the_repository_exists():
-    stale = []
+def _named(pattern: re.Pattern):
+    """(file the text is in, path found) for every match of `pattern` in the repository's text."""
     for path in _text_files():
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             continue
-        for found in DOCS_PATH.findall(text):
-            name = found.rstrip("/.")
-            if "*" in name or "<" in name:
-                continue
-            if not (ROOT / name).exists() and (page_id(path), name) not in KNOWN_STALE:
-                stale.append(f"{page_id(path)}: {name}")
+        for found in pattern.findall(text):
+            yield path, found
+
+
+def test_every_docs_path_named_in_the_repository_exists():
+    stale = []
+    for path, found in _named(DOCS_PATH):
+        name = found.rstrip("/.")
+        if "*" in name or "<" in name:
+            continue
+        if not (ROOT / name).exists() and (page_id(path), name) not in KNOWN_STALE:
+            stale.append(f"{page_id(path)}: {name}")
     assert not stale, "paths under docs/ that do not exist:\n" + "\n".join(sorted(set(stale)))
 
 
@@ -199,14 +205,9 @@ def test_every_package_path_named_in_the_repository_exists():
     """A module moved (the engine's second edition moved most of them) leaves no page, docstring
     or script naming where it used to be."""
     stale, seen = [], 0
-    for path in _text_files():
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            continue
-        for name in PACKAGE_PATH.findall(text):
-            seen += 1
-            if not (ROOT / name).exists() and (page_id(path), name) not in NAMED_AS_HISTORY:
-                stale.append(f"{page_id(path)}: {name}")
+    for path, name in _named(PACKAGE_PATH):
+        seen += 1
+        if not (ROOT / name).exists() and (page_id(path), name) not in NAMED_AS_HISTORY:
+            stale.append(f"{page_id(path)}: {name}")
     assert seen > 20                 # the pattern finds paths at all
     assert not stale, "package paths that do not exist:\n" + "\n".join(sorted(set(stale)))
