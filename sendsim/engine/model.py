@@ -30,7 +30,7 @@ from sendsim.engine.pathway.placement import place, setting_at_issue
 from sendsim.engine.pathway.sen_support import SenSupportYearGroup
 from sendsim.engine.population import AGES_IN_BAND, GONE, PLAN, Child, PlanHolders, start_joint_table
 from sendsim.engine.recorder import Recorder
-from sendsim.engine.streams import Streams, cumulative
+from sendsim.engine.streams import Streams, choose, cumulative
 from sendsim.engine.tables import RunResult
 from sendsim.engine.uncertainty import draw_parameters
 from sendsim.parameters import Parameters
@@ -285,13 +285,10 @@ class SendModel(mesa.Model):
         for band, weights in start_age_weights(p).items():
             cum, names = cumulative(weights)
             mask = np.repeat([b == band for (b, _), _k in joint], sizes)
-            i = np.minimum(np.searchsorted(cum, u[mask, 0] * cum[-1], side="right"), len(names) - 1)
-            ages[mask] = np.asarray(names, dtype=float)[i] + u[mask, 1]
+            ages[mask] = np.asarray(names, dtype=float)[choose(cum, u[mask, 0])] + u[mask, 1]
         births = aug31 - ages * 365.25
         cohorts = self.clock.cohorts(births).tolist()
-        need_cum = np.asarray(self._need_cum)
-        needs = np.minimum(np.searchsorted(need_cum, u[:, 2] * need_cum[-1], side="right"),
-                           len(self._need_names) - 1).tolist()
+        needs = choose(self._need_cum, u[:, 2]).tolist()
         plan_starts = (-u[:, 3] * 2 * 365.25).tolist()
         gaps = self.stages["reviews"].gaps
         first_review = u[:, 4] * np.where(ages >= 5, gaps[1], gaps[0])

@@ -88,10 +88,7 @@ class PlanHolders(IndexedBag):
         if x in pos:
             return
         n = len(self._items)
-        if n == len(self.births):
-            for name in self._ARRAYS:
-                a = getattr(self, name)
-                setattr(self, name, np.concatenate([a, np.empty_like(a)]))
+        self._reserve(n + 1)
         self.births[n] = x.birth_day
         self.cohorts[n] = x.cohort
         self.due[n] = np.inf              # no review due until one is scheduled
@@ -104,11 +101,12 @@ class PlanHolders(IndexedBag):
     def add_many(self, children: list, due_days: np.ndarray) -> None:
         """Add new holders at once (the start population), each with its first review due on
         `due_days`, scheduled in list order: what `add` then `schedule_review` would do."""
+        pos = self._pos
+        for c in children:
+            if c in pos:
+                raise ValueError(f"child {c.unique_id} is already a plan holder")
         n0, k = len(self._items), len(children)
-        while n0 + k > len(self.births):
-            for name in self._ARRAYS:
-                a = getattr(self, name)
-                setattr(self, name, np.concatenate([a, np.empty_like(a)]))
+        self._reserve(n0 + k)
         end = n0 + k
         self.births[n0:end] = [c.birth_day for c in children]
         self.cohorts[n0:end] = [c.cohort for c in children]
@@ -117,12 +115,15 @@ class PlanHolders(IndexedBag):
         self._next_seq += k
         self.settings[n0:end] = [SETTING_INDEX.get(c.setting, -1) for c in children]
         self.waiting[n0:end] = [c.waiting_for is not None for c in children]
-        pos = self._pos
-        for i, c in enumerate(children, n0):
-            if c in pos:
-                raise ValueError(f"child {c.unique_id} is already a plan holder")
-            pos[c] = i
+        pos.update(zip(children, range(n0, end)))
         self._items.extend(children)
+
+    def _reserve(self, n: int) -> None:
+        """Room for `n` holders in every array (doubling, so adds stay O(1) on average)."""
+        while n > len(self.births):
+            for name in self._ARRAYS:
+                a = getattr(self, name)
+                setattr(self, name, np.concatenate([a, np.empty_like(a)]))
 
     def discard(self, x) -> None:
         i = self._pos.get(x)

@@ -156,6 +156,12 @@ def replication_seeds(root_seed: int, reps: int) -> list[np.random.SeedSequence]
     return np.random.SeedSequence(root_seed).spawn(reps)
 
 
+def choose(cumulative: list[float], u: np.ndarray) -> np.ndarray:
+    """Indices `Stream.choice` would pick for each uniform in `u` (the array form)."""
+    cum = np.asarray(cumulative, dtype=float)
+    return np.minimum(np.searchsorted(cum, u * cum[-1], side="right"), len(cum) - 1)
+
+
 def cumulative(shares: dict) -> tuple[list[float], tuple]:
     """(cumulative probabilities, names) for `Stream.choice`, in the dict's order."""
     names = tuple(shares)

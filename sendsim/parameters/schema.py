@@ -381,8 +381,7 @@ class Parameters:
 
     def value_at(self, dotted: str):
         """The value at a dotted path (``'assessment.ep_capacity_changes[0].per_month'``)."""
-        node, leaf = locate(self.to_dict(), dotted)
-        return node[leaf]
+        return self.values_at([dotted])[dotted]
 
     def values_at(self, keys) -> dict:
         """`value_at` of several keys, from one conversion to a dict (a replication asks for

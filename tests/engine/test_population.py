@@ -41,8 +41,10 @@ def test_add_many_is_add_then_schedule_review_one_at_a_time():
     one.add(_child(99_999))
     many.add(_child(99_999))
     assert one._next_seq == many._next_seq
+    before = (list(many._items), dict(many._pos), many._next_seq)
     with pytest.raises(ValueError, match="already a plan holder"):
-        many.add_many([kids[3]], np.array([1.0]))
+        many.add_many([_child(123_456), kids[3]], np.array([1.0, 2.0]))
+    assert (list(many._items), dict(many._pos), many._next_seq) == before   # nothing half-added
 
 
 def test_start_population_matches_the_census_margins_and_the_registries():

@@ -31,3 +31,12 @@ def test_triangular_many_is_n_single_draws(lo, mode, hi):
     assert drawn.tolist() == singles
     assert np.all((drawn >= lo) & (drawn <= hi))
     assert one.u() == many.u()
+
+
+def test_choose_picks_what_choice_would_for_each_uniform():
+    from sendsim.engine.streams import choose, cumulative
+    cum, names = cumulative({"a": 0.2, "b": 0.0, "c": 0.5, "d": 0.3})
+    one, many = _pair(seed=3)
+    singles = [one.choice(cum, names) for _ in range(500)]
+    assert [names[i] for i in choose(cum, many.block(500))] == singles
+    assert set(singles) == {"a", "c", "d"}            # a zero share is never picked

@@ -19,7 +19,7 @@ from sendsim.calendar import DAYS_PER_MONTH, DAYS_PER_WEEK
 from sendsim.engine.capacity import Team
 from sendsim.engine.pathway import stage
 from sendsim.engine.population import ASSESSING, REFUSED, REQUESTED, SEN_SUPPORT, Child
-from sendsim.engine.streams import cumulative
+from sendsim.engine.streams import choose, cumulative
 
 TWENTY_WEEKS_DAYS = 20 * DAYS_PER_WEEK
 FAST_TRACK, IN_TURN = 0, 1        # EP queue priorities
@@ -91,14 +91,11 @@ class Assessment(stage.Stage):
         # four uniforms an assessment (age, fraction of a year, need, share of its stage left),
         # drawn at once in the order one at a time would take them
         u = rng.block(4 * n).reshape(n, 4)
-        age_cum, need_cum = np.asarray(cum), np.asarray(m._need_cum)
-        age_at = np.asarray(ages, dtype=float)[np.minimum(
-            np.searchsorted(age_cum, u[:, 0] * age_cum[-1], side="right"), len(ages) - 1)]
+        age_at = np.asarray(ages, dtype=float)[choose(cum, u[:, 0])]
         request_days = -oldest * (1 - np.arange(n) / n)     # oldest first: the EP queue order
         births = request_days - (age_at + u[:, 1]) * 365.25
         cohorts = m.clock.cohorts(births).tolist()
-        needs = np.minimum(np.searchsorted(need_cum, u[:, 2] * need_cum[-1], side="right"),
-                           len(m._need_names) - 1).tolist()
+        needs = choose(m._need_cum, u[:, 2]).tolist()
         for i, (request_day, birth, cohort, need, left) in enumerate(zip(
                 request_days.tolist(), births.tolist(), cohorts, needs, u[:, 3].tolist())):
             child = Child(m, birth, cohort, m._need_names[need], ASSESSING)
@@ -110,10 +107,7 @@ class Assessment(stage.Stage):
 
 def ehcna_request(model, child, delay: float) -> None:
     """A request made `delay` days from now: its decision falls due about six weeks later."""
-    d = model.params.decide_to_assess
-    decision_days = DAYS_PER_WEEK * model.streams["decide_to_assess"].triangular(
-        d.decision_weeks_min, d.decision_weeks_mode, d.decision_weeks_max)
-    model.after(delay + decision_days, decide_to_assess, model, child)
+    ehcna_requests(model, [child], [delay])
 
 
 def ehcna_requests(model, children: list, delays: list[float]) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 
 from sendsim.codes import SETTINGS
-
 from sendsim.engine.pathway import stage
 from sendsim.engine.pathway.leaving import cease
 from sendsim.engine.pathway.placement import cancel_wait, place
