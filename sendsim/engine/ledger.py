@@ -2,9 +2,16 @@
 
 Spend accrues daily: each setting's child-days are integrated exactly between changes of its
 occupancy, and priced at the unit cost of the financial year they fall in (unit costs and fixed
-lines are uplifted by inflation each April, as council budgets are). Income is set per financial
-year and spread evenly over its days; Safety Valve instalments arrive on their dates if the
-cumulative deficit at the previous 31 March was within the agreed limit.
+lines are uplifted each April, as council budgets are, each setting at its own rate where one is
+given). Income is set per financial year and spread evenly over its days; Safety Valve
+instalments arrive on their dates if the cumulative deficit at the previous 31 March was within
+the agreed limit.
+
+The balance opens at the last published 31 March (`finance.opening_balance_fy`), which is
+usually before the start census: the months between are priced on the caseload interpolated
+between the census a year before and the start, so no financial year is skipped. Place funding
+the council pays is part of each unit cost and is also kept apart (`council_place_funding`),
+because section 251 net high-needs spend, the published outturn, leaves it out.
 """
 
 from __future__ import annotations
@@ -37,10 +44,15 @@ class Prices:
         if label in self._cache:
             return self._cache[label]
         f = self.f
-        uplift = (1.0 + f.inflation_per_year) ** years_after_base(label, f.price_base_fy)
+        years = years_after_base(label, f.price_base_fy)
+        uplift = (1.0 + f.inflation_per_year) ** years * f.cost_level
+        by_setting = {s: (1.0 + f.inflation_by_setting[s]) ** years * f.cost_level
+                      if s in f.inflation_by_setting else uplift for s in SETTINGS}
         days = fy_days(label)
+        place = f.place_funding_gbp_per_year
         out = {
-            "daily_cost": {s: f.unit_cost_gbp_per_year[s] * uplift / days for s in SETTINGS},
+            "daily_cost": {s: f.unit_cost_gbp_per_year[s] * by_setting[s] / days for s in SETTINGS},
+            "daily_place_funding": {s: place[s] * by_setting[s] / days for s in place},
             "fixed_per_day": {k: v * uplift / days for k, v in f.fixed_spend_gbp_per_year.items()},
             "income_per_day": {
                 "hnb": self.hnb_income(label) / days,
@@ -94,6 +106,9 @@ class Ledger:
             self.before_change(s, t)
             out[f"spend_{s}"] = self._child_days[s] * daily[s]
             out[f"child_days_{s}"] = self._child_days[s]
+        out["council_place_funding"] = sum(self._child_days[s] * per_day for s, per_day
+                                           in prices["daily_place_funding"].items())
+        for s in SETTINGS:
             self._child_days[s] = 0.0
         for line, per_day in prices["fixed_per_day"].items():
             out[f"spend_fixed_{line}"] = per_day * days
@@ -117,13 +132,52 @@ class HighNeedsBlock:
         self.ledger = Ledger(p, model.counts, 0.0)
         self.start_day = model.clock.day(self._first_april())
         self.cumulative_balance = p.opening_cumulative_balance_gbp
-        self._fy_totals = {"income": 0.0, "spend": 0.0}
+        self._fy_totals = {"income": 0.0, "spend": 0.0, "place": 0.0}
+        model.recorder.before_start = self._before_start()
 
     def _first_april(self) -> dt.date:
-        """Financial years are accounted whole: from the first 1 April of the run."""
+        """Financial years are accounted whole: from the 1 April after the opening balance, or
+        else from the first 1 April of the run."""
+        f = self.finance
+        if f.opening_balance_fy:
+            return dt.date(int(f.opening_balance_fy[:4]) + 1, 4, 1)
         s = self.model.params.council.start_date
         april = dt.date(s.year, 4, 1)
         return april if april >= s else dt.date(s.year + 1, 4, 1)
+
+    def _before_start(self) -> dict:
+        """Spend and income from the opening balance's 31 March to the start: the caseload by
+        setting moves in a straight line from the census a year before to the start's, and is
+        priced as the run's own months are. Nothing when the balance opens after the start."""
+        m, f = self.model, self.finance
+        days = -self.start_day
+        if days <= 0:
+            return {}
+        start = m.params.council.start_date
+        census_before = m.clock.day(start.replace(year=start.year - 1))
+        now = m.params.start_state.caseload_by_setting
+        before = f.previous_census_by_setting
+        mid = self.start_day / 2.0                       # the period's middle (day 0 is the start)
+        w = (mid - census_before) / (0.0 - census_before)
+        fy = financial_year(self._first_april())
+        prices = self.ledger.prices.for_year(fy)
+        row: dict = {"financial_year": fy, "days": days}
+        place = 0.0
+        for s in SETTINGS:
+            c0, c1 = float(before.get(s, 0)), float(now.get(s, 0))
+            child_days = (c0 + w * (c1 - c0)) * days
+            row[f"spend_{s}"] = child_days * prices["daily_cost"][s]
+            row[f"child_days_{s}"] = child_days
+            place += child_days * prices["daily_place_funding"].get(s, 0.0)
+        for line, per_day in prices["fixed_per_day"].items():
+            row[f"spend_fixed_{line}"] = per_day * days
+        for line, per_day in prices["income_per_day"].items():
+            row[f"income_{line}"] = per_day * days
+        row["council_place_funding"] = place
+        row["spend_total"] = sum(v for k, v in row.items() if k.startswith("spend_"))
+        row["income_total"] = sum(v for k, v in row.items() if k.startswith("income_"))
+        self._fy_totals = {"income": row["income_total"], "spend": row["spend_total"], "place": place}
+        return row
 
     def calendar(self):
         m = self.model
@@ -165,6 +219,7 @@ class HighNeedsBlock:
         if start >= self.start_day:
             self._fy_totals["income"] += row["income_total"]
             self._fy_totals["spend"] += row["spend_total"]
+            self._fy_totals["place"] += row["council_place_funding"]
             row["cumulative_balance"] = (self.cumulative_balance + self._fy_totals["income"]
                                          - self._fy_totals["spend"])
         else:
@@ -206,6 +261,8 @@ class HighNeedsBlock:
             "financial_year": fy, "opening_balance": opening, "income_total": self._fy_totals["income"],
             "spend_total": self._fy_totals["spend"], "in_year_balance": in_year,
             "cumulative_balance": self.cumulative_balance,
+            "council_place_funding": self._fy_totals["place"],
+            "net_high_needs_spend": self._fy_totals["spend"] - self._fy_totals["place"],
             "override_ended": m.date() > self.finance.statutory_override_end,
         })
-        self._fy_totals = {"income": 0.0, "spend": 0.0}
+        self._fy_totals = {"income": 0.0, "spend": 0.0, "place": 0.0}

@@ -28,6 +28,7 @@ class Recorder:
         self.census: list[dict] = []              # one per January census day (and the start)
         self.finance: list[dict] = []             # one per monthly period, once closed
         self.financial_years: list[dict] = []     # one per closed financial year
+        self.before_start: dict = {}              # money from the opening balance to the start
         self.plans_issued: list[tuple] = []       # (child id, request day, issue day, age, need)
         self.entries: list[tuple] = []            # (child id, day, route)
         self.exits: list[tuple] = []              # (child id, day, route)

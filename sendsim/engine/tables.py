@@ -61,6 +61,10 @@ class RunResult(Tables):
         if not fy.empty:
             spend_cols = [c for c in monthly.columns if c.startswith(("spend_", "income_"))]
             by_fy = monthly.groupby("financial_year")[spend_cols].sum()
+            early = rec.before_start
+            if early and early["financial_year"] in by_fy.index:
+                lines = [c for c in spend_cols if c in early]
+                by_fy.loc[early["financial_year"], lines] += [early[c] for c in lines]
             fy = fy.merge(by_fy.drop(columns=["spend_total", "income_total"]), left_on="financial_year",
                           right_index=True, how="left")
         plans = pd.DataFrame(rec.plans_issued, columns=["child_id", "request_day", "issue_day", "age", "need"])

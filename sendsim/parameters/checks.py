@@ -16,6 +16,7 @@ docs and the tests quote them). Checks know the schema only through the object t
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
 
 from ..codes import AGE_BANDS, CAPACITY_SETTINGS, CEASE_REASONS, NEEDS, PHASE_CEASE_OUTCOMES, SETTINGS
@@ -147,6 +148,16 @@ def _cost_map(v, c: _Field) -> None:
             c.problem(f"{c.key}.{name}: unknown setting (allowed: {', '.join(SETTINGS)})")
 
 
+def _by_setting(v, c: _Field) -> None:
+    """settingcostmap, settingnumbermap: numbers for some settings (a setting left out takes the
+    general value); a misspelt name would price no child."""
+    for name, x in v.items():
+        if name not in SETTINGS:
+            c.problem(f"{c.key}.{name}: unknown setting (allowed: {', '.join(SETTINGS)})")
+        else:
+            c.number(x, f"{c.key}.{name}")
+
+
 def _setting_probabilities(v, c: _Field) -> None:
     """probmap: a probability per known setting (a misspelt name would match no child)."""
     for name, x in v.items():
@@ -247,6 +258,7 @@ KIND_CHECKS = {
     "probseq": _number_list, "nonnegseq": _number_list,
     "nonnegmap": _number_map, "countmap": _count_map, "costmap": _cost_map,
     "probmap": _setting_probabilities,
+    "settingcostmap": _by_setting, "settingnumbermap": _by_setting,
     "dist": _shares_by_name, "distmap": _placement_mix, "distnested": _transition_table,
     "capprobmap": _capacity_probabilities,
     "probnested": _by_reason_and_band, "nonnegnested": _by_reason_and_band,
@@ -469,7 +481,8 @@ def _financial_year_labels(p, problems: list[str]) -> None:
     label could not be matched to a year of the run."""
     f = p.finance
     for label in (list(f.hnb_income_gbp) + list(f.schools_block_transfer_gbp)
-                  + list(f.la_contribution_gbp) + [f.price_base_fy]):
+                  + list(f.la_contribution_gbp) + [f.price_base_fy]
+                  + ([f.opening_balance_fy] if f.opening_balance_fy else [])):
         if not is_financial_year(label):
             problems.append(f"finance: '{label}' is not a financial year label such as '2023-24'")
 
@@ -499,6 +512,49 @@ def _population_covers_the_start(p, problems: list[str]) -> None:
         problems.append(f"population.projection: needs a year at or before the start year {start.year}")
 
 
+def opening_balance_date(fy_label: str):
+    """The 31 March at the end of a financial year such as '2021-22'."""
+    return dt.date(int(fy_label[:4]) + 1, 3, 31)
+
+
+def _opening_balance_in_the_year_before(p, problems: list[str]) -> None:
+    """An opening balance before the start is rolled on to the start by pricing the caseload
+    between the census a year before and the start: the balance must stand within that year,
+    and that census must be given."""
+    f, start = p.finance, p.council.start_date
+    for pay in f.safety_valve_payments:
+        if pay.date < start:
+            problems.append(f"finance.safety_valve_payments: an instalment dated {pay.date} is "
+                            f"before council.start_date {start} (allowed: on or after it; "
+                            "an instalment already paid belongs in opening_cumulative_balance_gbp)")
+    if not f.opening_balance_fy or not is_financial_year(f.opening_balance_fy):
+        return
+    end = opening_balance_date(f.opening_balance_fy)
+    year_before = start.replace(year=start.year - 1)
+    if not year_before <= end <= start:
+        problems.append(f"finance.opening_balance_fy: '{f.opening_balance_fy}' ends on {end} "
+                        f"(allowed: a financial year ending between {year_before} and the start "
+                        f"date {start})")
+    elif end < start and not f.previous_census_by_setting:
+        problems.append("finance.previous_census_by_setting: missing (needed when "
+                        "opening_balance_fy ends before council.start_date: the months between "
+                        "are priced on the caseload between the two censuses)")
+    for name in f.previous_census_by_setting:
+        if name not in SETTINGS:
+            problems.append(f"finance.previous_census_by_setting.{name}: unknown setting "
+                            f"(allowed: {', '.join(SETTINGS)})")
+
+
+def _place_funding_within_unit_cost(p, problems: list[str]) -> None:
+    """Place funding is the part of a unit cost section 251 leaves out: never more than it."""
+    f = p.finance
+    for s, v in f.place_funding_gbp_per_year.items():
+        cost = f.unit_cost_gbp_per_year.get(s)
+        if isinstance(v, float) and isinstance(cost, float) and v > cost:
+            problems.append(f"finance.place_funding_gbp_per_year.{s}: {v:,.0f} is more than "
+                            f"the setting's unit cost {cost:,.0f} (allowed: 0 to the unit cost)")
+
+
 #: The rules across fields, in the order their problems are reported. `_uncertain_ranges`
 #: looks at the problems found before it, so it must stay after every rule about the values
 #: it re-checks.
@@ -519,5 +575,7 @@ RULES = (
     _financial_year_labels,
     _income_given,
     _override_ends_after_start,
+    _opening_balance_in_the_year_before,
+    _place_funding_within_unit_cost,
     _population_covers_the_start,
 )

@@ -299,6 +299,38 @@ class Finance:
             "(negative = deficit).")
     statutory_override_end: dt.date = _f(
         doc="Date the statutory override (deficits held off the council's books) ends.")
+    opening_balance_fy: str = _f(
+        default="",
+        doc="Financial year at whose end (31 March) opening_cumulative_balance_gbp stands, e.g. "
+            "'2021-22': the last balance published before the start. Every financial year after "
+            "it is simulated; the months before the start date are priced on the caseload "
+            "interpolated between previous_census_by_setting and the start. Empty: the balance "
+            "stands at the 31 March before the first whole financial year after the start.")
+    previous_census_by_setting: FrozenMap = _f(
+        default_factory=lambda: FrozenMap(), kind="countmap",
+        doc="Setting -> plans at the January census a year before the start (needed when "
+            "opening_balance_fy is before the start).")
+    place_funding_gbp_per_year: FrozenMap = _f(
+        default_factory=lambda: FrozenMap(), kind="settingcostmap",
+        doc="Setting -> the part of its unit cost that is place funding the council pays "
+            "(maintained special schools, units, FE), GBP a year at price_base_fy. Section 251 "
+            "net high-needs spend leaves it out, so `net_high_needs_spend` does too.")
+    inflation_by_setting: FrozenMap = _f(
+        default_factory=lambda: FrozenMap(), kind="settingnumbermap", bounds=(-0.2, 0.5),
+        doc="Setting -> uplift of its unit cost each April where it is not inflation_per_year "
+            "(independent fees do not rise as maintained top-ups do).")
+    cost_level: float = _f(
+        default=1.0, kind="pos", bounds=(0.1, 10.0),
+        doc="Multiplies every unit cost and fixed line: a council's cost level as a whole, so "
+            "that its uncertainty can be drawn once per replication (1: as given).")
+    general_fund_reserves_gbp: float = _f(
+        default=0.0, kind="nonneg", bounds=GBP_NONNEG,
+        doc="The council's usable general fund reserves, set against the cumulative deficit when "
+            "the statutory override ends (0: not given).")
+    capital_cost_gbp_per_place: FrozenMap = _f(
+        default_factory=lambda: FrozenMap(), kind="settingcostmap", bounds=(0.0, 2e6),
+        doc="Setting -> capital cost of building one new place, GBP (kept apart from the High "
+            "Needs Block's revenue; a project's own capital_cost_gbp overrides it).")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -57,4 +57,5 @@ KIND_BOUNDS = {
     "dist": PROB, "distmap": PROB, "distnested": PROB,
     "costmap": UNIT_COST, "countmap": CHILDREN, "placesmap": PLACES, "popmap": CHILDREN,
     "nonnegmap": GBP_NONNEG, "nonnegseq": RATE_PER_1000,
+    "settingcostmap": UNIT_COST, "settingnumbermap": GROWTH,
 }
