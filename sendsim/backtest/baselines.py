@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sendsim.data.history import MONEY_MEASURES
+from sendsim.data.history import MONEY_MEASURES, SIGNED_MEASURES
 
 #: Long-form forecast table columns (one row per la/origin/measure/horizon/method).
 FORECAST_COLUMNS = ["la_code", "la_name", "origin", "measure", "horizon", "year", "method",
@@ -68,6 +68,11 @@ def is_caseload(measure: str) -> bool:
 def is_money(measure: str) -> bool:
     """Money measures (`MONEY_MEASURES`) are financial years, labelled by the year they end."""
     return str(measure) in MONEY_MEASURES
+
+
+def is_signed(measure: str) -> bool:
+    """A measure that can be negative (a DSG balance): baselines and errors are additive."""
+    return str(measure) in SIGNED_MEASURES
 
 
 def last_known_year(measure: str, origin: int) -> int:
@@ -131,12 +136,24 @@ def _log_growth_rates(known: pd.Series) -> np.ndarray:
 
 
 def _growth_forecast(method: str, k: int, series, origin, measure, horizons, la_code, la_name):
-    """y_T * (y_T / y_{T-k})^(h/k) with log-normal quantiles of variance s^2 (h + h^2/k)."""
+    """y_T * (y_T / y_{T-k})^(h/k) with log-normal quantiles of variance s^2 (h + h^2/k); for a
+    signed measure, y_T + h/k (y_T - y_{T-k}) with normal quantiles of the yearly changes."""
     hs = _horizons(horizons)
     known = known_history(series, measure, origin)
     t = last_known_year(measure, origin)
     y_t, y_base = known.get(t, np.nan), known.get(t - k, np.nan)
     q = np.full((len(hs), 5), np.nan)
+    if is_signed(measure):
+        if np.isfinite(y_t) and np.isfinite(y_base):
+            h = np.asarray([target_year(measure, origin, x) - t for x in hs], dtype=float)
+            median = y_t + h / k * (y_t - y_base)
+            steps = np.diff(known.to_numpy(float))[known.index.to_numpy()[1:] - known.index.to_numpy()[:-1] == 1]
+            if len(steps) >= MIN_GROWTH_RATES:
+                z = stats.t.ppf(QUANTILE_LEVELS, df=len(steps) - 1)
+                sd = np.std(steps, ddof=1) * np.sqrt(h + h ** 2 / k)
+                q = median[:, None] + sd[:, None] * z[None, :]
+            q[:, 2] = median
+        return _rows(method, measure, origin, hs, q, la_code, la_name)
     if y_t > 0 and y_base > 0:
         # years from the last known to the target (h, or h + 1 for money: see target_year)
         h = np.asarray([target_year(measure, origin, x) - t for x in hs], dtype=float)

@@ -41,7 +41,7 @@ from sendsim.experiment.run import default_workers, run_experiment
 from sendsim.folders import (MARKER, OutputLock, claim_folder, clear_folder, inside, lock_path_for, marker,
                       move_into_place, staging_dir, sweep)
 from sendsim.scenario.definition import Scenario
-from sendsim.backtest.baselines import FORECAST_COLUMNS, baseline_forecasts, known_history, target_year
+from sendsim.backtest.baselines import FORECAST_COLUMNS, baseline_forecasts, is_signed, known_history, target_year
 from sendsim.backtest.charts import plot_council, plot_coverage, plot_errors
 from sendsim.backtest.scores import headline_markdown, score, summary, summary_by_measure
 
@@ -50,10 +50,9 @@ QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 GROUPS = {f"caseload_{g}": settings for g, settings in PLACEMENT_GROUPS.items()}
 FLOW_COLUMNS = {"requests": "requests_received_in_year", "new_plans": "new_ehc_plans",
                 "ceased_plans": "total_ceased"}
-#: The model's financial-year columns for each money measure. The engine's spend is gross (place
-#: funding and every setting's unit cost); section 251 net spend leaves place funding out, so the
-#: back-test shows how far the one is from the other rather than hiding it.
-MONEY_COLUMNS = {"high_needs_spend": "spend_total"}
+#: The model's financial-year columns for each money measure: spend without the place funding
+#: the council pays (section 251 net spend leaves it out), and the balance at 31 March.
+MONEY_COLUMNS = {"high_needs_spend": "net_high_needs_spend", "dsg_cumulative_balance": "cumulative_balance"}
 assert MEASURES == ("caseload_total", *GROUPS, *FLOW_COLUMNS, *MONEY_COLUMNS)   # the tables cover them
 
 #: A fan chart per council when at most this many are back-tested (152 would be a folder of them).
@@ -147,7 +146,10 @@ def forecast_rows(ensemble, la_code: str, la_name: str, origin: int, horizons: l
             z = np.random.default_rng([seed, origin, MEASURES.index(measure), h,
                                        int("".join(ch for ch in la_code if ch.isdigit()) or 0)]
                                       ).standard_normal((len(v), DISCREPANCY_DRAWS))
-            rows["sendsim"] = (v[:, None] * np.exp(s * np.sqrt(h) * z)).ravel()
+            if is_signed(measure):
+                rows["sendsim"] = (v[:, None] + s * np.sqrt(h) * z).ravel()
+            else:
+                rows["sendsim"] = (v[:, None] * np.exp(s * np.sqrt(h) * z)).ravel()
         for method, vals in rows.items():
             q = np.quantile(vals, QUANTILES)
             out.append({"la_code": la_code, "la_name": la_name, "origin": origin, "measure": measure,
@@ -163,6 +165,9 @@ def discrepancy_sd(series: pd.Series, measure: str, origin: int, years: int = 6)
     is multiplied by exp(sd x sqrt(h) x z) so the published intervals carry it too. The engine's
     own intervals are kept as method ``sendsim_raw``."""
     known = known_history(series, measure, origin).dropna()
+    if is_signed(measure):                   # a balance: the spread of its yearly changes
+        known = known.tail(years + 1)
+        return float(np.std(np.diff(known.to_numpy(float)), ddof=1)) if len(known) >= 4 else 0.0
     known = known[known > 0].tail(years + 1)
     if len(known) < 4:
         return 0.0

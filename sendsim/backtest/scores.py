@@ -3,7 +3,8 @@
 Each forecast row is joined to its actual (same council, measure and target year) and scored on
 its median (signed and absolute percentage error) and on its intervals (whether the 50% and 90%
 intervals hold the actual, and the interval score of the 90% one). Percentages are of the
-actual, so councils of very different sizes can be pooled in one median.
+actual, so councils of very different sizes can be pooled in one median; for a measure that can
+be negative (a DSG balance) they are of its size, and a balance of exactly 0 is not scored.
 
 The interval score (Gneiting and Raftery 2007, eq. 43) rewards a narrow interval and charges
 2/alpha per unit the actual falls outside it, so a method cannot win by being vague (wide
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sendsim.backtest.baselines import BASELINES, FORECAST_COLUMNS
+from sendsim.data.history import SIGNED_MEASURES
 
 MODEL_METHOD = "sendsim"
 ACTUAL_COLUMNS = ["la_code", "measure", "year", "actual"]
@@ -77,16 +79,17 @@ def score(forecasts: pd.DataFrame, actuals: pd.DataFrame) -> pd.DataFrame:
     f["year"] = f["year"].astype(int)
     out = f.merge(act, on=["la_code", "measure", "year"], how="left", validate="many_to_one")
     y = out["actual"]
-    ok = y.notna() & (y > 0) & out["q50"].notna()
+    signed = out["measure"].isin(SIGNED_MEASURES)
+    ok = y.notna() & ((y > 0) | (signed & (y != 0))) & out["q50"].notna()
     out["scored"] = ok.astype(bool)
-    err = ((out["q50"] - y) / y * 100).where(ok)
+    err = ((out["q50"] - y) / y.abs() * 100).where(ok)
     out["error_pct"] = err.astype(float)
     out["abs_error_pct"] = err.abs().astype(float)
     out["in_50"] = _within(out["q25"], out["q75"], y, ok)
     out["in_90"] = _within(out["q05"], out["q95"], y, ok)
     is90 = pd.Series(interval_score(out["q05"], out["q95"], y, alpha=0.1), index=out.index)
     out["interval_score_90"] = is90.where(ok).astype(float)
-    out["interval_score_90_pct"] = (out["interval_score_90"] / y * 100).where(ok).astype(float)
+    out["interval_score_90_pct"] = (out["interval_score_90"] / y.abs() * 100).where(ok).astype(float)
     return out
 
 

@@ -41,7 +41,9 @@ from ..folders import atomic_write
 from ..parameters import Parameters
 from ..engine.population import AGES_IN_BAND, start_joint_table
 from .builtin_councils import COUNCILS, Council
+from ..data.history import load_history
 from .derive import PLACE_HEADROOM, census_day
+from .money import CouncilMoney, council_money
 
 START = census_day(2023)                 # 19 January 2023, the school census day
 CENSUS = "202223"                        # caseload time_period of the start census
@@ -133,7 +135,13 @@ class Sources:
         self.lines: list[str] = []
 
     def add(self, key: str, text: str) -> None:
-        self.lines.append(f"{key}: {text}")
+        """A source line for `key`; a second for the same key is joined to the first."""
+        prefix = f"{key}: "
+        for i, line in enumerate(self.lines):
+            if line.startswith(prefix):
+                self.lines[i] = f"{line}; {text}"
+                return
+        self.lines.append(prefix + text)
 
 
 def r(x: float, digits: int = 6) -> float:
@@ -1202,261 +1210,46 @@ def derive_transfers_in(ctx: Context, by_age: dict[str, int]) -> dict:
 
 # -- finance -------------------------------------------------------------------------------------
 
-def census_mix_at(d: dt.date, c22: pd.Series, c23: pd.Series) -> pd.Series:
-    w = (d - CENSUS_2022_DAY).days / (START - CENSUS_2022_DAY).days
-    return c22 + w * (c23 - c22)
-
-
-def derive_opening_balance(ctx: Context) -> tuple[float, float]:
-    """Cumulative DSG balance at 31 March 2023 (negative = deficit) and the 2022-23 in-year
-    deficit: the dashboard's balance at 31 March 2022 rolled on one year."""
-    la, data = ctx.la, ctx.data
-    dsg = fin.dsg_allocations(la, data)
-    s251 = fin.s251_net_spend(la, data)["high_needs_send_net"]
-    pct = fin.dsg_deficit_pct_of_income(la, data)
-    dsg_total = fin.dsg_total_allocation(la, data)
-    balance = fin.dsg_cumulative_balance(la, data).to_dict()
-    fys = sorted(balance)
-    gaps = [(balance[prev] - balance[fy]) - (s251[fy] - dsg.loc[fy, "high_needs_block_after"])
-            for prev, fy in zip(fys, fys[1:])]
-    gap = float(np.mean(gaps))
-    in_year = s251["2022-23"] - dsg.loc["2022-23", "high_needs_block_after"] + gap
-    opening = balance[fys[-1]] - in_year
-    ctx.src.add("finance.opening_cumulative_balance_gbp", f"{m(opening)} at 31 March 2023: the "
-                f"dashboard's cumulative DSG balance at 31 March 2022 ({pct[fys[-1]]}% of total "
-                f"DSG income {m(dsg_total[fys[-1]])} = {m(balance[fys[-1]])}, "
-                "dsg_deficit_pct_of_income and DSG_by_year_total_allocation) plus the 2022-23 "
-                f"in-year deficit {m(in_year)} = s251 net high-needs spend 2022-23 "
-                f"({m(s251['2022-23'])}) - HNB after deductions "
-                f"({m(dsg.loc['2022-23', 'high_needs_block_after'])}) + {m(gap)}, the mean amount "
-                "by which the dashboard's deficit grew faster than that difference in "
-                f"{', '.join(fys[1:])} (place funding paid by the council, other blocks, "
-                "transfers). Section 251 is used here although the data README calls it a "
-                "cross-check, as the only 2022-23 spend figure in the data; the balance rests on "
-                "the accounts, not on the model's unit costs, so it stays as it is now that those "
-                "are not scaled to section 251 (finance.unit_cost_gbp_per_year)")
-    return opening, in_year
-
-
-def derive_fixed_spend(ctx: Context) -> dict[str, float]:
-    """Spend not tied to plans, 2023-24 prices, from the 2021-22 section 251 outturn."""
-    bench = fin.high_needs_benchmarking_2122(ctx.la, ctx.data)
-    fixed_2122 = {
-        "sen_support_and_inclusion_services": bench["outturn_sen_support_inclusion_services"],
-        "alternative_provision": bench["outturn_alternative_provision_services"]
-        + bench["outturn_topup_maintained_ap"] + bench["outturn_topup_independent_ap"]
-        + bench["outturn_place_ap"] + bench["outturn_hospital_education"],
-        "therapies_and_health": bench["outturn_therapies_health"],
-    }
-    ap_plans = int(dfe.caseload_by_setting(ctx.la, ctx.data).loc[CENSUS, "ap_pru"])
-    ctx.src.add("finance.fixed_spend_gbp_per_year", "high-needs benchmarking 2021-22, section 251 "
-                f"outturn, {ctx.la.name}: SEN support and inclusion services "
-                f"{m(fixed_2122['sen_support_and_inclusion_services'])}; alternative provision = "
-                "AP services + AP/PRU top-ups + AP place funding + hospital education "
-                f"{m(fixed_2122['alternative_provision'])} (AP serves pupils mostly without "
-                "plans; " + ctx.words("finance.fixed_spend_gbp_per_year:ap",
-                                      "{ap_plans} plan in AP in January 2023", ap_plans=ap_plans)
-                + f"); therapies and health {m(fixed_2122['therapies_and_health'])}; uplifted "
-                f"{ctx.inflation:.1%} a year to 2023-24")
-    return {k: gbp(v * (1 + ctx.inflation) ** 2) for k, v in fixed_2122.items()}
-
-
-def anchor_costs(ctx: Context, bench: dict, per_child: pd.Series, inmss: float,
-                 eotas_costed: float) -> tuple[dict[str, float], float, float]:
-    """Cost per child a year by setting, 2023-24 prices, unscaled: the papers' costs of new
-    special, resource base and medical places (2024-25 prices, deflated a year); 2021-22
-    top-ups per child (mainstream, FE) over the caseload `per_child`, uplifted two years. Also
-    the 2021-22 school and post-school top-ups those rest on."""
-    i = 1 + ctx.inflation
-    s000 = ctx.paper("new_place_costs_2024_25")
-    special = s000["special_school_satellite"] / i
-    rb = (s000["primary_resourced_provision"] + s000["secondary_resourced_provision"]) / 2 / i
-    medical = s000["medical_satellite"] / i
-    topup_school = sum(bench[f"outturn_topup_{k}_{p}"] for k in ("maintained", "independent")
-                       for p in ("primary", "secondary"))
-    mainstream = topup_school / (per_child["mainstream"] + per_child["resource_base"]) * i ** 2
-    post_school = bench["outturn_topup_maintained_post_school"] + bench["outturn_topup_independent_post_school"]
-    fe = (post_school / (per_child["fe_college"] + per_child["specialist_post16"]) + FE_PLACE_FUNDING) * i ** 2
-    costs = {
-        "early_years": mainstream, "mainstream": mainstream, "resource_base": rb,
-        "special": special, "inmss": inmss, "ap_pru": medical, "fe_college": fe,
-        "specialist_post16": (special + inmss) / 2, "eotas": special * eotas_costed, "neet": 0.0,
-    }
-    return costs, topup_school, post_school
-
-
-def unit_costs_with_papers_inmss(ctx: Context, fixed: dict[str, float],
-                                 in_year_2223: float) -> dict[str, float]:
-    """Cost per child a year by setting, 2023-24 prices: the anchors' own values, unscaled,
-    with INMSS the papers' average; the section 251 net spend (a cross-check only, data README)
-    is compared, not matched."""
-    la, data = ctx.la, ctx.data
-    i = 1 + ctx.inflation
-    dsg = fin.dsg_allocations(la, data)
-    hnb_before = dsg.loc["2022-23", "high_needs_block_before"]
-    deductions = hnb_before - dsg.loc["2022-23", "high_needs_block_after"]
-    bench = fin.high_needs_benchmarking_2122(la, data)
-    settings = dfe.caseload_by_setting(la, data)
-    jan2022, jan2023 = settings.loc[PREVIOUS_CENSUS], settings.loc[CENSUS]
-    ehe = dfe.value(dfe.caseload(la, data), CENSUS, "elective_home_education")
-    eotas_costed = 1 - ehe / jan2023["eotas"]
-    inmss = ctx.paper("inmss_average_2019_20") * i ** 4
-    costs, topup_school, post_school = anchor_costs(ctx, bench, jan2022, inmss, eotas_costed)
-    notes = {
-        "early_years": "assumption: as mainstream",
-        "mainstream": f"2021-22 primary and secondary top-ups (benchmarking outturn, maintained "
-                      f"+ independent, {m(topup_school)}) per child in mainstream incl. "
-                      f"resource bases in January 2022 "
-                      f"({int(jan2022['mainstream'] + jan2022['resource_base'])})",
-        "resource_base": "seed 000 primary RB 14,579 and secondary RB 15,614 (mean), 2024-25 prices",
-        "special": "seed 000 special school satellite 28,671, 2024-25 prices",
-        "inmss": "seed 003 INMSS 48k to the HNB in 2019-20",
-        "ap_pru": "seed 000 medical (AP) satellite 19,028, 2024-25 prices",
-        "fe_college": f"2021-22 post-school top-ups ({m(post_school)}) per FE/specialist "
-                      f"post-16 young person in January 2022 + assumption: 6,000 post-16 place funding",
-        "specialist_post16": "assumption: midway between special and INMSS",
-        "eotas": f"assumption: special-school cost for the {eotas_costed:.0%} of EOTAS not "
-                 f"electively home educated (January 2023: {int(ehe)} EHE of "
-                 f"{int(jan2023['eotas'])}), nothing for EHE",
-        "neet": "assumption: no placement cost",
-    }
-    unit = {s: gbp(costs[s]) for s in SETTINGS}
-    check = sum(jan2023[s] * unit[s] for s in SETTINGS) + sum(fixed.values())
-    # cross-check against 2022-23 spend estimated from section 251 (opening balance)
-    gross_2223 = hnb_before + in_year_2223
-    mid_fy = census_mix_at(dt.date(2022, 10, 1), jan2022, jan2023)
-    plans_2223 = sum(mid_fy[s] * unit[s] for s in SETTINGS) / i
-    model_2223 = plans_2223 + sum(fixed.values()) / i
-    k = (gross_2223 - sum(fixed.values()) / i) / plans_2223
-    council_places = sum(bench[f"outturn_place_{p}"] for p in
-                         ("early_years", "primary", "secondary", "special", "ap", "post_school"))
-    special_topup = bench["outturn_topup_maintained_special"] / bench["plans_special"]
-    special_new = ctx.paper("new_place_costs_2024_25")["special_school_satellite"]
-    ctx.src.add("finance.unit_cost_gbp_per_year", "2023-24 prices, the anchors' own values, not "
-                "scaled (factor 1): "
-                + "; ".join(f"{s} {unit[s]:,.0f} ({notes[s]})" for s in SETTINGS)
-                + f". Check: January 2023 caseload x unit costs + fixed = {m(check)} a year at "
-                "2023-24 prices. Cross-check only (the data README calls the section 251 net "
-                "file a cross-check): the caseload at the middle of 2022-23 (1 October 2022, "
-                "interpolated between the January 2022 and 2023 censuses by setting) x these "
-                f"costs + the fixed lines, at 2022-23 prices, is {m(model_2223)}, against a "
-                f"2022-23 gross high-needs spend of {m(gross_2223)} estimated from section 251 "
-                f"(HNB before deductions {m(hnb_before)} + in-year deficit {m(in_year_2223)}, see "
-                f"opening_cumulative_balance_gbp): {m(model_2223 - gross_2223)} "
-                f"({model_2223 / gross_2223 - 1:.0%}) higher; scaling the plan costs by {k:.3f} "
-                "would close it. Why they differ: section 251 net high-needs spend counts top-ups "
-                "and central services only, net of income; place funding is outside it: the "
-                f"ESFA's ({m(deductions)} in 2022-23, HNB before minus after deductions) is added "
-                "back in that estimate, but the council's own place funding for maintained "
-                f"special schools and resource bases ({m(council_places)} in the 2021-22 outturn) "
-                "is not, beyond what the opening balance's gap term catches; and the anchors are "
-                "costs of new places in another council (seed 000, Isle of Wight, 2024-25) and a "
-                f"2019-20 INMSS average (seed 003), not {la.name}'s average per existing place: "
-                "its 2021-22 outturn has special-school top-ups of "
-                f"{m(bench['outturn_topup_maintained_special'])} for "
-                f"{int(bench['plans_special'])} special plans ({special_topup:,.0f} each, about "
-                f"{special_topup + 10_000:,.0f} with the 10,000 place funding) against seed 000's "
-                f"{special_new:,.0f}")
-    return unit
-
-
-def unit_costs_with_outturn_inmss(ctx: Context, fixed: dict[str, float],
-                                  in_year_2223: float) -> dict[str, float]:
-    """Cost per child a year by setting, 2023-24 prices: the papers' own costs of new places
-    for special, resource base and AP; the council's 2021-22 outturn per child (mean of the
-    January 2021 and 2022 caseloads, which financial year 2021-22 lies between) for mainstream,
-    FE and INMSS."""
-    la, data = ctx.la, ctx.data
-    i = 1 + ctx.inflation
-    bench = fin.high_needs_benchmarking_2122(la, data)
-    settings = dfe.caseload_by_setting(la, data)
-    jan21, jan22, jan23 = settings.loc["202021"], settings.loc[PREVIOUS_CENSUS], settings.loc[CENSUS]
-    mid = (jan21 + jan22) / 2
-    inmss_topup = bench["outturn_topup_independent_special"]
-    ehe22 = dfe.value(dfe.caseload(la, data), PREVIOUS_CENSUS, "elective_home_education")
-    eotas_costed = 1 - ehe22 / jan22["eotas"]
-    costs, topup_school, post_school = anchor_costs(ctx, bench, mid, inmss_topup / mid["inmss"] * i ** 2,
-                                                    eotas_costed)
-    n_main = mid["mainstream"] + mid["resource_base"]
-    n_fe = mid["fe_college"] + mid["specialist_post16"]
-    notes = {
-        "early_years": "assumption: as mainstream",
-        "mainstream": f"2021-22 primary and secondary top-ups (benchmarking outturn, maintained "
-                      f"+ independent, {m(topup_school)}) per child in mainstream incl. "
-                      f"resource bases, mean of January 2021 and 2022 ({n_main:.0f}), uplifted 2 years",
-        "resource_base": "seed 000 primary RP 14,579 and secondary RP 15,614 (mean), 2024-25 "
-                         "prices, deflated one year",
-        "special": "seed 000 special school satellite 28,671 (St Georges, Medina), 2024-25 "
-                   "prices, deflated one year",
-        "inmss": f"2021-22 independent special top-ups ({m(inmss_topup)}) per INMSS plan, mean "
-                 f"of January 2021 and 2022 ({mid['inmss']:.0f}), uplifted 2 years "
-                 f"({ctx.template_name} used seed 003's {ctx.template_name} average instead)",
-        "ap_pru": "seed 000 ILC medical satellite 19,028, 2024-25 prices, deflated one year",
-        "fe_college": f"2021-22 post-school top-ups ({m(post_school)}) per "
-                      f"FE/specialist post-16 young person, mean of January 2021 and 2022 "
-                      f"({n_fe:.0f}), + assumption: {FE_PLACE_FUNDING:,.0f} post-16 place "
-                      "funding, uplifted 2 years",
-        "specialist_post16": "assumption: midway between special and INMSS",
-        "eotas": f"assumption: special-school cost for the {eotas_costed:.0%} of EOTAS not "
-                 f"electively home educated in January 2022 ({int(ehe22)} of "
-                 f"{int(jan22['eotas'])}; January 2023 recorded none as such, all "
-                 f"{int(jan23['eotas'])} being 'other placement settings'), nothing for home "
-                 "education",
-        "neet": "assumption: no placement cost",
-    }
-    unit = {s: gbp(costs[s]) for s in SETTINGS}
-    check = sum(jan23[s] * unit[s] for s in SETTINGS) + sum(fixed.values())
-    dsg = fin.dsg_allocations(la, data)
-    gross_2223 = dsg.loc["2022-23", "high_needs_block_before"] + in_year_2223
-    mid_2223 = census_mix_at(dt.date(2022, 10, 1), jan22, jan23)
-    model_2223 = (sum(mid_2223[s] * unit[s] for s in SETTINGS) + sum(fixed.values())) / i
-    ctx.src.add("finance.unit_cost_gbp_per_year", "2023-24 prices, not scaled: "
-                + "; ".join(f"{s} {unit[s]:,.0f} ({notes[s]})" for s in SETTINGS)
-                + f". Check: January 2023 caseload x unit costs + fixed = {m(check)} a year at "
-                "2023-24 prices, against an HNB allocation before deductions of "
-                f"{m(dsg.loc['2023-24', 'high_needs_block_before'])} in 2023-24. Cross-check "
-                "only: the caseload at 1 October 2022 (interpolated between the January 2022 and "
-                f"2023 censuses) x these costs + fixed, at 2022-23 prices, is {m(model_2223)}, "
-                f"against a 2022-23 gross high-needs spend of {m(gross_2223)} estimated from "
-                "section 251 (HNB before deductions + the in-year deficit of "
-                f"opening_cumulative_balance_gbp): {model_2223 / gross_2223 - 1:+.0%}; section "
-                "251 net spend leaves out the council's own place funding, so some gap is expected")
-    return unit
-
-
-def derive_hnb_income(ctx: Context) -> tuple[dict[str, float], float]:
-    """High Needs Block income: the ESFA's allocations, then the papers' later allocations
-    where they give them; and the growth a year after the last."""
-    dsg = fin.dsg_allocations(ctx.la, ctx.data)
-    income = {fy: gbp(dsg.loc[fy, "high_needs_block_before"]) for fy in dsg.index}
-    after_2324 = m(dsg.loc["2023-24", "high_needs_block_after"])
-    src = ctx.src
+def derive_money(ctx: Context) -> CouncilMoney:
+    """Unit costs, place funding, fixed lines, inflation, income after deductions and the
+    opening balance: the same pipeline as any calibrated council (`sendsim.calibration.money`),
+    at the January 2023 origin. The papers' costs and forecasts are cross-checks, not inputs
+    (docs/background/money.md)."""
+    history = load_history(ctx.la, ctx.data).until(2023)
     if ctx.template:
-        fys = list(income)
-        growth = (income[fys[-1]] / income[fys[0]]) ** (1 / (len(fys) - 1)) - 1
-        src.add("finance.hnb_income_gbp", f"ESFA DSG allocations, {ctx.la.name}, "
-                f"high_needs_block_before {fys[0]} to {fys[-1]} ({m(income[fys[0]])} to "
-                f"{m(income[fys[-1]])}; as for {ctx.template_name}, before deductions, since the "
-                "model counts the place funding the ESFA pays directly as spend; 2023-24 after "
-                f"deductions {after_2324}); no later allocation in the data or "
-                f"{ctx.council.paper}, so later years grow at hnb_growth_per_year")
-        hnb_growth = ctx.template["finance"]["hnb_growth_per_year"]
-        ctx.keep("finance.hnb_growth_per_year", hnb_growth=hnb_growth, growth=growth,
-                 first=fys[0], last=fys[-1])
-        return income, hnb_growth
+        prior = dict(ctx.template["finance"])
+        caseload = float(sum(ctx.template["start_state"]["caseload_by_setting"].values()))
+    else:
+        prior = {"inflation_per_year": ctx.paper("inflation"),
+                 "hnb_growth_per_year": ctx.paper("hnb_growth"),
+                 "statutory_override_end": ctx.paper("statutory_override_end")}
+        caseload = 0.0
+    money = council_money(history, 2023, prior, caseload, ctx.data)
+    if money.costs_basis != "own outturn":
+        raise DataFileError(f"{ctx.la.name}'s 2021-22 benchmarking lines could not be used: "
+                            "a built-in council's costs rest on its own outturn", ctx.data)
+    for line in money.sources:
+        key, _, text = line.partition(": ")
+        ctx.src.add(key, text)
+    return money
+
+
+def derive_later_income(ctx: Context, income: dict[str, float]) -> dict[str, float]:
+    """The papers' allocations after the ESFA's (2024-25, 2025-26), before deductions, moved to
+    after deductions at the 2023-24 ratio of after to before."""
+    if not ctx.quotes("hnb_2025_26"):
+        return income
+    dsg = fin.dsg_allocations(ctx.la, ctx.data)
+    ratio = dsg.loc["2023-24", "high_needs_block_after"] / dsg.loc["2023-24", "high_needs_block_before"]
     latest, rise = ctx.paper("hnb_2025_26"), ctx.paper("hnb_rise_2025_26")
-    income["2024-25"] = gbp(latest / (1 + rise))
-    income["2025-26"] = gbp(latest)
-    src.add("finance.hnb_income_gbp", "ESFA DSG allocations, high_needs_block_before "
-            f"(2019-20 to 2023-24; 2023-24 {m(income['2023-24'])} matches model.md's 70.9m; the "
-            f"'after deductions' figure, {after_2324}, nets off academy, FE and independent place "
-            "funding the ESFA pays directly, which this model counts as spend); 2024-25 = "
-            "80.301m / 1.079 and 2025-26 = 80.301m (seed 004: provisional 2025-26 allocation, "
-            "7.9% above 2024-25)")
-    hnb_growth = ctx.paper("hnb_growth")
-    src.add("finance.hnb_growth_per_year", f"{hnb_growth}: seed 004 (HNB income +3% a year after "
-            "2025-26, DfE guidance)")
-    return income, hnb_growth
+    out = dict(income)
+    out["2024-25"] = gbp(latest / (1 + rise) * ratio)
+    out["2025-26"] = gbp(latest * ratio)
+    ctx.src.add("finance.hnb_income_gbp", f"2024-25 and 2025-26 from {ctx.council.paper}: "
+                f"{m(latest)} provisional 2025-26 allocation, 7.9% above 2024-25, before "
+                f"deductions; x {ratio:.4f}, the 2023-24 ratio of after to before deductions "
+                "(ESFA), to stay on the after-deductions basis")
+    return out
 
 
 def derive_schools_block_transfers(ctx: Context) -> tuple[dict[str, float], float]:
@@ -1500,40 +1293,34 @@ def derive_safety_valve(ctx: Context) -> list[dict]:
     return payments
 
 
-def derive_finance(ctx: Context) -> dict:
-    src = ctx.src
-    src.add("finance.price_base_fy", "2023-24, the first financial year simulated")
-    if ctx.template:
-        ctx.inflation = ctx.template["finance"]["inflation_per_year"]
-        ctx.keep("finance.inflation_per_year", inflation=ctx.inflation)
-    else:
-        ctx.inflation = ctx.paper("inflation")
-        src.add("finance.inflation_per_year", f"{ctx.inflation}: seed 004 (inflation on unit "
-                "costs 2.2% a year); also used to move every figure in this file between years")
-    opening, in_year_2223 = derive_opening_balance(ctx)
-    fixed = derive_fixed_spend(ctx)
-    unit = RULES["unit_costs"][ctx.council.rules["unit_costs"]](ctx, fixed, in_year_2223)
-    income, hnb_growth = derive_hnb_income(ctx)
+def derive_finance(ctx: Context) -> tuple[dict, list[dict]]:
+    """The finance section and its uncertainty entries."""
+    money = derive_money(ctx)
+    f = dict(money.finance)
+    f["hnb_income_gbp"] = derive_later_income(ctx, f["hnb_income_gbp"])
+    if ctx.quotes("hnb_growth"):
+        f["hnb_growth_per_year"] = ctx.paper("hnb_growth")
+        ctx.src.add("finance.hnb_growth_per_year", f"{f['hnb_growth_per_year']}: "
+                    f"{ctx.council.paper} (HNB income +3% a year after 2025-26, DfE guidance)")
+    if ctx.quotes("inflation"):
+        ctx.src.add("finance.inflation_per_year (cross-check)",
+                    f"{ctx.council.paper} assumes {ctx.paper('inflation'):.1%} a year on unit "
+                    f"costs; the council's own outturn gives {f['inflation_per_year']:.2%}")
+    ctx.inflation = f["inflation_per_year"]
     transfers, transfer_after = derive_schools_block_transfers(ctx)
-    payments = derive_safety_valve(ctx)
+    f["schools_block_transfer_gbp"] = transfers
+    f["schools_block_transfer_after_gbp"] = transfer_after
+    f["safety_valve_payments"] = derive_safety_valve(ctx)
     ctx.say("finance.la_contribution_gbp", "none: seed 004 mentions a council contribution in "
             "its forecast but gives no amounts")
     override = ctx.paper("statutory_override_end")
+    f["statutory_override_end"] = override
     ctx.say("finance.statutory_override_end", "{override}: seed 004", override=override)
-    return {
-        "unit_cost_gbp_per_year": unit,
-        "price_base_fy": "2023-24",
-        "inflation_per_year": ctx.inflation,
-        "fixed_spend_gbp_per_year": fixed,
-        "hnb_income_gbp": income,
-        "hnb_growth_per_year": hnb_growth,
-        "schools_block_transfer_gbp": transfers,
-        "schools_block_transfer_after_gbp": transfer_after,
-        "la_contribution_gbp": {},
-        "safety_valve_payments": payments,
-        "opening_cumulative_balance_gbp": gbp(opening),
-        "statutory_override_end": override,
-    }
+    if ctx.quotes("general_fund_reserves"):
+        f["general_fund_reserves_gbp"] = ctx.paper("general_fund_reserves")
+        ctx.src.add("finance.general_fund_reserves_gbp", f"for this file {m(f['general_fund_reserves_gbp'])}: "
+                    f"{ctx.council.paper} (forecast general fund and earmarked reserves)")
+    return f, money.uncertainty
 
 
 #: Where councils differ in method: the rules a `Council` names (``Council.rules``).
@@ -1543,8 +1330,6 @@ RULES = {
                  "template_age_shape": requests_by_template_age_shape},
     "assessment": {"backlog_cleared_by_agency_eps": assessment_backlog_cleared_by_agency_eps,
                    "capacity_follows_demand": assessment_capacity_follows_demand},
-    "unit_costs": {"papers_inmss": unit_costs_with_papers_inmss,
-                   "outturn_inmss": unit_costs_with_outturn_inmss},
 }
 
 
@@ -1572,7 +1357,8 @@ def derive(council: str | Council, data_dir=None) -> dict:
     reviews = derive_reviews(ctx, by_age, transition)
     ceasing = derive_ceasing(ctx)
     transfers_in = derive_transfers_in(ctx, by_age)
-    finance = derive_finance(ctx)
+    finance, money_uncertainty = derive_finance(ctx)
+    uncertainty = list(uncertainty) + money_uncertainty
     head["sources"] = ctx.src.lines
     return {
         "council": head, "population": population,

@@ -58,7 +58,7 @@ WILTSHIRE = Council(
     header=WILTSHIRE_HEADER,
     papers=WILTSHIRE_PAPERS, paper="seed 004",
     rules={"population": "ons", "requests": "own_age_shape",
-           "assessment": "backlog_cleared_by_agency_eps", "unit_costs": "papers_inmss"},
+           "assessment": "backlog_cleared_by_agency_eps"},
 )
 
 ISLE_OF_WIGHT = Council(
@@ -66,7 +66,7 @@ ISLE_OF_WIGHT = Council(
     header=ISLE_OF_WIGHT_HEADER,
     papers=IOW_PAPERS, paper="seed 000", template="wiltshire",
     rules={"population": "scaled_from_template", "requests": "template_age_shape",
-           "assessment": "capacity_follows_demand", "unit_costs": "outturn_inmss"},
+           "assessment": "capacity_follows_demand"},
     new_plans_add_up=False,
     wording={
         "population.projection:shape": " (the island has relatively fewer young adults, so "

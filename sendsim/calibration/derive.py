@@ -42,8 +42,8 @@ import pandas as pd
 
 from ..codes import AGE_BANDS, CAPACITY_SETTINGS, SETTINGS
 from ..councils import default_parameters
-from ..data import finance as fin
 from ..data.placements import largest_remainder
+from .money import council_money
 from ..errors import InputError
 from ..parameters import Parameters
 
@@ -476,53 +476,19 @@ class Derivation:
         self.facts["transfers_in_values"] = values
         return float(np.mean(values)) if values else 0.0
 
-    def finance(self, scale: float) -> dict:
-        t = copy.deepcopy(self.t["finance"])
-        base_fy = fy(self.origin)   # the first whole financial year simulated, as the template
-        years_back = int(t["price_base_fy"][:4]) - int(base_fy[:4])
-        deflate = (1 + t["inflation_per_year"]) ** -years_back
-        t["price_base_fy"] = base_fy
-        t["unit_cost_gbp_per_year"] = {k: round(v * deflate, 2) for k, v in t["unit_cost_gbp_per_year"].items()}
-        t["fixed_spend_gbp_per_year"] = {k: round(v * deflate * scale, 2)
-                                         for k, v in t["fixed_spend_gbp_per_year"].items()}
-        self.note("finance.unit_cost_gbp_per_year", f"template (Wiltshire's), moved to {base_fy} "
-                  "prices at the template's inflation; fixed spend also scaled by caseload")
-        try:
-            alloc = fin.dsg_allocations(self.h.la.new_code, self.data_dir)["high_needs_block_before"]
-            known = {k: float(v) for k, v in alloc.dropna().items()
-                     if int(str(k)[:4]) <= self.origin}
-        except Exception:   # noqa: BLE001 - finance is optional for a back-test; say so
-            known = {}
-        if known:
-            t["hnb_income_gbp"] = known
-            self.note("finance.hnb_income_gbp", "ESFA DSG allocations, high needs block before "
-                      f"deductions, financial years announced by January {self.origin}")
-        else:
-            t["hnb_income_gbp"] = {base_fy: round(t["hnb_income_gbp"].get(t["price_base_fy"], 0) * scale, 2)}
-            self.note("finance.hnb_income_gbp", "template x caseload scale: no ESFA row found")
-        if min(t["hnb_income_gbp"]) > base_fy:
-            t["hnb_income_gbp"][base_fy] = min(t["hnb_income_gbp"].values())
-        t["hnb_income_gbp"] = dict(sorted(t["hnb_income_gbp"].items()))
-        balance = 0.0
-        try:
-            published = fin.dsg_cumulative_balance(self.h.la.new_code, self.data_dir)
-            usable = [k for k in published.dropna().index if int(str(k)[:4]) + 1 <= self.origin - 1]
-            if usable:
-                k = max(usable)
-                balance = float(published[k])
-                self.note("finance.opening_cumulative_balance_gbp",
-                          f"DSG cumulative balance at the end of {k} (dashboard % of income x "
-                          "total DSG); later in-year balances are not published by the origin")
-        except Exception:   # noqa: BLE001
-            pass
-        if balance == 0.0:
-            self.note("finance.opening_cumulative_balance_gbp", "assumption: 0, nothing published")
-        t["opening_cumulative_balance_gbp"] = round(balance, 2)
-        t["schools_block_transfer_gbp"] = {}
-        t["schools_block_transfer_after_gbp"] = 0.0
-        t["la_contribution_gbp"] = {}
-        t["safety_valve_payments"] = []
-        return t
+    def finance(self) -> dict:
+        """The council's money from its own published figures (`sendsim.calibration.money`):
+        unit costs from its section 251 lines where published by the origin, reconciled with its
+        own net spend, income after deductions, the opening balance at the last 31 March."""
+        template_caseload = float(sum(self.t["start_state"]["caseload_by_setting"].values()))
+        money = council_money(self.h, self.origin, self.t["finance"], template_caseload,
+                              self.data_dir)
+        for line in money.sources:
+            key, _, text = line.partition(": ")
+            self.note(key, text)
+        self.money_uncertainty = money.uncertainty
+        self.facts["costs_basis"] = money.costs_basis
+        return money.finance
 
     # -- the whole file -------------------------------------------------------------------------
     def parameters(self, leaving_factor: float | None = None) -> dict:
@@ -568,8 +534,8 @@ class Derivation:
         d["transfers_in"]["age_mix"] = closed(d["transfers_in"]["age_mix"])
         self.note("transfers_in.per_month", "caseload change - new plans + ceased, mean of up to "
                   "three years before the origin (fitted: sendsim.calibration.fit)")
-        d["finance"] = self.finance(scale)
-        d["uncertainty"] = []
+        d["finance"] = self.finance()
+        d["uncertainty"] = list(self.money_uncertainty)
         for k in ("sen_support", "phase_transfer.into_reception", "phase_transfer.into_secondary",
                   "phase_transfer.into_post16", "reviews.step_up", "reviews.step_down",
                   "placement.inmss_when_full", "start_state.need_mix",

@@ -110,6 +110,22 @@ WILTSHIRE: dict[str, Quoted] = {
         "control and reduce the cumulative deficit, not exceeding £84.5m in financial year 2024/25",)),
     "statutory_override_end": Quoted(dt.date(2026, 3, 31), "004", "cover report, paragraph 5", (
         "This statutory override, however, is due to expire 31st March 2026",)),
+    "general_fund_reserves": Quoted(90_000_000.0, "004", "cover report, paragraph 5", (
+        "the current forecast total general fund and earmarked reserves are £90m",)),
+}
+
+#: Figures the papers forecast or report that the model is checked against, never fed from
+#: (docs/background/money.md shows each beside the model's own figure).
+WILTSHIRE_CROSS_CHECKS: dict[str, Quoted] = {
+    "unmitigated_deficit_march_2026": Quoted(117_000_000.0, "004", "cover report, paragraph 5", (
+        "at that point the cumulative unmitigated deficit could be £117.0m",)),
+    "forecast_overspend_2024_25": Quoted(43_000_000.0, "004", "Sustainability Plan Evolution, "
+                                         "Background", (
+        "a forecast DSG overspend of £43m instead of the £28m",)),
+    "step_downs_2022_23": Quoted(92, "002", "impact of the second priority's workstreams", (
+        "There were 92 Step-downs from ISS at the end of the 22/23 academic year",)),
+    "step_down_saving_2022_23": Quoted(3_479_479.0, "002", "impact of the second priority's workstreams", (
+        "the net saving from which was £3,479,479",)),
 }
 
 ISLE_OF_WIGHT: dict[str, Quoted] = {

@@ -139,8 +139,12 @@ PLACEMENT_GROUPS: dict[str, tuple[str, ...]] = {
 
 #: Money forecast targets, by financial year labelled by the calendar year it ends in (2021-22
 #: is 2022): ``high_needs_spend``, net high-needs spend (section 251 outturn, as aggregated in
-#: `s251_high_needs_net_derived`; top-ups and central services, without place funding).
-MONEY_MEASURES: tuple[str, ...] = ("high_needs_spend",)
+#: `s251_high_needs_net_derived`; top-ups and central services, without place funding), and
+#: ``dsg_cumulative_balance``, the DSG cumulative balance at 31 March (the SEND and AP
+#: dashboard's % of income x the income; negative = deficit).
+MONEY_MEASURES: tuple[str, ...] = ("high_needs_spend", "dsg_cumulative_balance")
+#: Measures that can be negative: their baselines and errors are additive, not on the log scale.
+SIGNED_MEASURES: tuple[str, ...] = ("dsg_cumulative_balance",)
 
 #: Forecast targets of the back-tests (`CouncilHistory.series`).
 MEASURES: tuple[str, ...] = tuple(f"caseload_{g}" for g in ("total",) + tuple(PLACEMENT_GROUPS)) + (
@@ -824,16 +828,33 @@ def _money(la: LocalAuthority, data_dir, sources: dict) -> pd.DataFrame:
     """The council's money history (`MONEY_MEASURES`) by the year each financial year ends;
     empty where the file has no row for it (England; councils the file does not list)."""
     out = pd.DataFrame(columns=list(MONEY_MEASURES), dtype=float)
+    series = {}
     try:
         net = finance.s251_net_spend(la, data_dir)
+        years = [int(finance.fy_label(k)[:4]) + 1 for k in net.index]
+        series["high_needs_spend"] = pd.Series(
+            pd.to_numeric(net["high_needs_send_net"], errors="coerce").to_numpy(float), index=years)
     except (DataFileError, UnknownCouncilError, AmbiguousCouncilError):
+        pass
+    try:
+        bal = finance.dsg_cumulative_balance(la, data_dir)
+        series["dsg_cumulative_balance"] = pd.Series(
+            bal.to_numpy(float), index=[int(finance.fy_label(k)[:4]) + 1 for k in bal.index])
+    except (DataFileError, UnknownCouncilError, AmbiguousCouncilError, KeyError):
+        pass
+    if not series:
         return out
-    years = [int(finance.fy_label(k)[:4]) + 1 for k in net.index]
-    spend = pd.to_numeric(net["high_needs_send_net"], errors="coerce").to_numpy(float)
-    out = pd.DataFrame({"high_needs_spend": spend}, index=pd.Index(years, name="year")).sort_index()
-    known = [int(y) for y, v in out["high_needs_spend"].items() if not pd.isna(v)]
-    sources["money.high_needs_spend"] = {"census": False, "files": {finance.S251: known},
-                                         "superseded": {}, "notes": {}}
+    out = pd.DataFrame(series).reindex(columns=list(MONEY_MEASURES))
+    out.index.name = "year"
+    out = out.sort_index().astype(float)
+    files = {"high_needs_spend": [finance.S251],
+             "dsg_cumulative_balance": [finance.DSG_DEFICIT, finance.DSG_TOTAL]}
+    for measure in MONEY_MEASURES:
+        known = [int(y) for y, v in out[measure].items() if not pd.isna(v)]
+        if known:
+            sources[f"money.{measure}"] = {"census": False,
+                                           "files": {f: known for f in files[measure]},
+                                           "superseded": {}, "notes": {}}
     return out
 
 
@@ -994,7 +1015,10 @@ def truncate_data_dir(src, dst, origin) -> Path:
     unchanged. For leakage tests: a back-test on `dst` must equal one on `src` after
     ``until(origin)``. Refuses an existing non-empty `dst`, and any release CSV whose time
     convention is unknown (it cannot be cut safely). The section 251 spend file is cut to the
-    financial years published by the origin (ended by March of the year before)."""
+    financial years published by the origin (ended by March of the year before), and so are the
+    dashboard's DSG balances; the ESFA allocations and the dashboard's DSG totals keep the years
+    announced by the origin (starting by its April); the 2021-22 benchmarking outturn is left out
+    before January 2023. The ESFA's .ods workbooks are copied whole: nothing reads them."""
     year = parse_origin(origin)
     if year is None:
         raise ValueError("truncate_data_dir needs an origin")
@@ -1009,21 +1033,30 @@ def truncate_data_dir(src, dst, origin) -> Path:
         if rel.parts[0] in (R2025, R2022) and len(rel.parts) == 2 and (
                 path.name.endswith(".csv") or path.name.endswith(".csv.gz")):
             _truncate_file(path, target, year)
-        elif rel.as_posix() == finance.S251:
+        elif rel.as_posix() in (finance.S251, finance.DSG_DEFICIT):
             _truncate_financial_years(path, target, year)
+        elif rel.as_posix() in (finance.ESFA_SUMMARY, finance.DSG_TOTAL):
+            _truncate_financial_years(path, target, year, announced=True)
+        elif rel.as_posix() == finance.BENCHMARKING:
+            if year - 1 >= 2022:                      # the 2021-22 outturn, ended March 2022
+                shutil.copy2(path, target)
         else:
             shutil.copy2(path, target)
     return dst
 
 
-def _truncate_financial_years(path: Path, target: Path, year: int) -> None:
-    """Keep the financial years published by the January census of `year`: those that ended
-    by March of `year - 1` (column ``financial_year``, "2019-20")."""
+def _truncate_financial_years(path: Path, target: Path, year: int, announced: bool = False) -> None:
+    """Keep the financial years published by the January census of `year`: outturns (spend,
+    balances) that ended by March of `year - 1`; with `announced`, allocations of years starting
+    by April of `year` (the ESFA announces them in the December before). Column
+    ``financial_year`` ("2019-20") or ``time_period`` ("201920")."""
     raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8-sig")
-    if "financial_year" not in raw.columns:
-        raise DataFileError("no financial_year column: cannot truncate", path)
-    ends = raw["financial_year"].map(lambda v: int(finance.fy_label(v)[:4]) + 1)
-    raw[ends <= year - 1].to_csv(target, index=False)
+    col = next((c for c in ("financial_year", "time_period") if c in raw.columns), None)
+    if col is None:
+        raise DataFileError("no financial_year or time_period column: cannot truncate", path)
+    starts = raw[col].map(lambda v: int(finance.fy_label(v)[:4]))
+    keep = starts <= year if announced else starts + 1 <= year - 1
+    raw[keep].to_csv(target, index=False)
 
 
 def _truncate_file(path: Path, target: Path, year: int) -> None:
@@ -1048,7 +1081,7 @@ def _truncate_file(path: Path, target: Path, year: int) -> None:
     kept.to_csv(target, index=False, compression="gzip" if gz else None)
 
 
-__all__ = ["CASELOAD_COLUMNS", "CouncilHistory", "ENGLAND", "FLOW_COLUMNS", "MEASURES", "MONEY_MEASURES",
+__all__ = ["CASELOAD_COLUMNS", "CouncilHistory", "ENGLAND", "FLOW_COLUMNS", "MEASURES", "MONEY_MEASURES", "SIGNED_MEASURES",
            "PLACEMENT_GROUPS", "UnmatchedNameWarning", "councils_with_history",
            "england_history", "load_history", "name_key", "parse_origin", "resolve_council",
            "statistical_neighbours", "truncate_data_dir"]

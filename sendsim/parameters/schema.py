@@ -327,6 +327,11 @@ class Finance:
         default=0.0, kind="nonneg", bounds=GBP_NONNEG,
         doc="The council's usable general fund reserves, set against the cumulative deficit when "
             "the statutory override ends (0: not given).")
+    cost_basis: tuple[str, ...] = _f(
+        default=(),
+        doc="What each money line rests on, as 'line: basis' (a setting or fixed line; basis: "
+            "own outturn, neighbours, template, seed or assumption). Reports show it beside "
+            "every money figure.")
     capital_cost_gbp_per_place: FrozenMap = _f(
         default_factory=lambda: FrozenMap(), kind="settingcostmap", bounds=(0.0, 2e6),
         doc="Setting -> capital cost of building one new place, GBP (kept apart from the High "

@@ -18,7 +18,8 @@ from sendsim.data.files import checkout_data_dir
 REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO.parent / "shared" / "seeds"
 QUOTED = [(f"{council}.{key}", q) for council, table in
-          (("wiltshire", papers.WILTSHIRE), ("isle_of_wight", papers.ISLE_OF_WIGHT))
+          (("wiltshire", papers.WILTSHIRE), ("isle_of_wight", papers.ISLE_OF_WIGHT),
+           ("wiltshire cross-check", papers.WILTSHIRE_CROSS_CHECKS))
           for key, q in table.items()]
 
 
@@ -62,9 +63,15 @@ def test_the_files_carry_their_papers_figures():
     assert w.decide_to_assess.no_to_assess == q["no_to_assess_2023"]
     assert w.assessment.no_to_issue == q["no_to_issue_2023"]
     assert w.requests.parent_share == q["parent_share"]
-    assert w.finance.inflation_per_year == q["inflation"]
+    # the papers' inflation is a cross-check: the council's own outturn sets it
+    assert any(s.startswith("finance.inflation_per_year (cross-check):") and "2.2%" in s
+               for s in w.council.sources)
     assert w.finance.hnb_growth_per_year == q["hnb_growth"]
-    assert w.finance.hnb_income_gbp["2025-26"] == q["hnb_2025_26"]
+    # seed 004's 2025-26 allocation is before deductions; the file's basis is after them
+    income = w.finance.hnb_income_gbp
+    assert income["2025-26"] / income["2024-25"] == pytest.approx(1 + q["hnb_rise_2025_26"], abs=1e-6)
+    assert 0.8 * q["hnb_2025_26"] < income["2025-26"] < q["hnb_2025_26"]
+    assert w.finance.general_fund_reserves_gbp == q["general_fund_reserves"]
     assert sum(p.amount_gbp for p in w.finance.safety_valve_payments) == pytest.approx(
         q["safety_valve_total"])
     assert q["safety_valve_max_deficit_2024_25"] in {
@@ -74,10 +81,9 @@ def test_the_files_carry_their_papers_figures():
     assert set(q["further_special_places"].items()) <= places
     assert sum(q["melksham_house"].values()) in {n for _, n in places}
     assert iow.finance.statutory_override_end == papers.ISLE_OF_WIGHT["statutory_override_end"].value
-    costs = papers.NEW_PLACE_COSTS_2024_25.value
-    for p in (w, iow):       # seed 000's cost of a new place, 2024-25 prices, deflated a year
-        assert p.finance.unit_cost_gbp_per_year["special"] == round(
-            costs["special_school_satellite"] / (1 + p.finance.inflation_per_year))
+    for p in (w, iow):       # costs rest on the council's own outturn, not the papers
+        basis = dict(line.split(": ", 1) for line in p.finance.cost_basis)
+        assert basis["special"] == basis["inmss"] == basis["mainstream"] == "own outturn"
 
 
 def test_what_the_island_keeps_from_wiltshire_is_wiltshires():

@@ -189,9 +189,11 @@ def test_finance_matches_the_allocations(shipped, shared_data):
     raw = _csv(shared_data, "esfa_dsg_allocations/dsg_allocations_summary_2019-20_to_2023-24_all_LAs.csv")
     rows = raw[raw.la_code == "865"].set_index("financial_year")
     income = shipped.finance.hnb_income_gbp
-    for fy in rows.index:
-        assert income[fy] == pytest.approx(float(rows.loc[fy, "high_needs_block_before"]), abs=1)
-    assert income["2025-26"] == 80_301_000                       # seed 004
+    for fy in rows.index:      # after deductions: the basis of section 251's spend
+        assert income[fy] == pytest.approx(float(rows.loc[fy, "high_needs_block_after"]), abs=1)
+    ratio = (float(rows.loc["2023-24", "high_needs_block_after"])
+             / float(rows.loc["2023-24", "high_needs_block_before"]))
+    assert income["2025-26"] == pytest.approx(80_301_000 * ratio, abs=1)      # seed 004, after
     assert income["2025-26"] / income["2024-25"] == pytest.approx(1.079, abs=1e-6)
     assert shipped.finance.schools_block_transfer_gbp["2024-25"] == pytest.approx(
         0.01 * float(rows.loc["2023-24", "schools_block_before"]), abs=1)
@@ -221,16 +223,22 @@ def test_inmss_when_full_by_capacity_setting(shipped):
         "resource_base": 0.0, "special": 0.5, "specialist_post16": 0.0}
 
 
-def test_unit_costs_are_the_anchors_unscaled(shipped):
-    cost, i = shipped.finance.unit_cost_gbp_per_year, 1.022       # seed 004 inflation
-    assert shipped.finance.price_base_fy == "2023-24"
-    assert cost["special"] == round(28_671 / i)                  # seed 000, 2024-25 prices
-    assert cost["resource_base"] == round((14_579 + 15_614) / 2 / i)
-    assert cost["ap_pru"] == round(19_028 / i)
-    assert cost["inmss"] == round(48_000 * i ** 4)               # seed 003, 2019-20
+def test_unit_costs_are_the_councils_own_outturn(shipped, shared_data):
+    """Special schools: the 2021-22 top-ups and place funding over the special placements,
+    scaled by the reconciliation with section 251 (the scale is in the source line)."""
+    from sendsim.data import finance as fin
+    f = shipped.finance
+    assert f.price_base_fy == "2021-22" and f.opening_balance_fy == "2021-22"
+    b = fin.high_needs_benchmarking_2122("E06000054", shared_data)
+    per_plan = (b["outturn_topup_maintained_special"] + b["outturn_place_special"]) / b["plans_special"]
     source = next(s for s in shipped.council.sources
                   if s.startswith("finance.unit_cost_gbp_per_year:"))
-    assert "not scaled" in source and "cross-check" in source
+    scale = float(source.split("scaled by ", 1)[1].split(" ", 1)[0])
+    # shrunk a little towards the neighbours (923 placements against 25), then scaled
+    assert f.unit_cost_gbp_per_year["special"] == pytest.approx(per_plan * scale, rel=0.03)
+    place = b["outturn_place_special"] / (b["outturn_topup_maintained_special"] + b["outturn_place_special"])
+    assert f.place_funding_gbp_per_year["special"] == pytest.approx(
+        place * f.unit_cost_gbp_per_year["special"], rel=1e-3)
 
 
 def test_unconditional_safety_valve_payments_are_written_without_a_limit(shipped):
