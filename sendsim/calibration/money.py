@@ -347,8 +347,6 @@ def reconcile(costs: Costs, caseload: pd.DataFrame, spend: pd.Series, origin: in
 
 # -- one council's finance section ---------------------------------------------------------------
 
-#: What a money line can rest on, as `finance.cost_basis` states it.
-BASES = ("own outturn", "neighbours", "template", "seed", "assumption")
 SQRT6 = math.sqrt(6.0)      # a symmetric triangular distribution of half-width h has sd h / sqrt(6)
 
 

@@ -251,6 +251,17 @@ class HighNeedsBlock:
                 if factor != 1.0 or added:
                     row[f"spend_{s}"] = row[f"spend_{s}"] * factor + row[f"child_days_{s}"] * added / 365.25
 
+    def _capital(self, fy: str) -> float:
+        """Capital cost of the programme's places that open in financial year `fy` (on their
+        actual dates, slips included): kept apart from the High Needs Block's revenue."""
+        per_place = self.finance.capital_cost_gbp_per_place
+        total = 0.0
+        for project, opens in self.model.stage("placement").programme_openings:
+            if financial_year(opens) == fy:
+                cost = project.capital_cost_gbp
+                total += cost if cost is not None else project.places * per_place.get(project.setting, 0.0)
+        return total
+
     def close_financial_year(self) -> None:
         m = self.model
         fy = financial_year(m.date() - dt.timedelta(days=1))
@@ -264,5 +275,8 @@ class HighNeedsBlock:
             "council_place_funding": self._fy_totals["place"],
             "net_high_needs_spend": self._fy_totals["spend"] - self._fy_totals["place"],
             "override_ended": m.date() > self.finance.statutory_override_end,
+            "general_fund_reserves": self.finance.general_fund_reserves_gbp,
+            "reserves_less_deficit": self.finance.general_fund_reserves_gbp + self.cumulative_balance,
+            "capital_new_places": self._capital(fy),
         })
         self._fy_totals = {"income": 0.0, "spend": 0.0, "place": 0.0}

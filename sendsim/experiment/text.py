@@ -52,6 +52,18 @@ def summary_table(ens) -> pd.DataFrame:
                                 "cumulative_dsg_balance_at_31_march", "GBP m (negative = deficit)"))
         parts.append(_summarise(f, "financial_year", f["in_year_balance"] / 1e6,
                                 "in_year_hnb_balance", "GBP m (negative = overspend)"))
+        if "net_high_needs_spend" in f:
+            parts.append(_summarise(f, "financial_year", f["net_high_needs_spend"] / 1e6,
+                                    "net_high_needs_spend", "GBP m (section 251's basis)"))
+        if "reserves_less_deficit" in f:
+            ended = f[f["override_ended"].astype(bool)]
+            if len(ended):
+                parts.append(_summarise(ended, "financial_year", ended["reserves_less_deficit"] / 1e6,
+                                        "reserves_less_deficit_after_override",
+                                        "GBP m (general fund reserves + DSG balance; negative = "
+                                        "the deficit exceeds the reserves)"))
+            parts.append(_summarise(f, "financial_year", f["capital_new_places"] / 1e6,
+                                    "capital_cost_of_new_places", "GBP m (capital, not revenue)"))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -61,15 +73,31 @@ _TITLES = {
     "plans_issued_within_20_weeks": ("New plans issued within 20 weeks (%)", "{:.1f}"),
     "inmss_share_at_january_census": ("Share of plans in independent or non-maintained special schools (%)", "{:.1f}"),
     "cumulative_dsg_balance_at_31_march": ("Cumulative DSG balance at 31 March (GBP m; negative = deficit)", "{:,.1f}"),
+    "reserves_less_deficit_after_override": (
+        "General fund reserves less the DSG deficit, once the statutory override has ended (GBP m; "
+        "negative = the deficit exceeds the reserves)", "{:,.1f}"),
 }
 
 
 def _period_label(measure: str, period) -> str:
     if measure.endswith("january_census"):
         return f"Jan {pd.Timestamp(period).year}"
-    if measure == "cumulative_dsg_balance_at_31_march":
+    if measure in ("cumulative_dsg_balance_at_31_march", "reserves_less_deficit_after_override"):
         return f"31 Mar {int(str(period)[:4]) + 1}"
     return str(period)
+
+
+def money_basis_line(cost_basis) -> str:
+    """One line saying whose costs the money figures use (`finance.cost_basis`)."""
+    lines = dict(x.split(": ", 1) for x in cost_basis if ": " in x)
+    borrowed = [k for k, b in lines.items() if b in ("neighbours", "template")]
+    if not lines:
+        return ("Money: whose costs is not stated in the council file; read the money figures "
+                "as indicative only.")
+    if borrowed:
+        return (f"Money: partly borrowed costs ({', '.join(f'{k}: {lines[k]}' for k in borrowed)}); "
+                "the other lines are the council's own section 251 outturn.")
+    return "Money: the council's own costs (section 251 outturn by line, reconciled with its net spend)."
 
 
 def format_summary(table: pd.DataFrame, prov: dict) -> str:
@@ -81,6 +109,9 @@ def format_summary(table: pd.DataFrame, prov: dict) -> str:
         f"Central value (median) and 90% prediction interval (5th to 95th percentile of the "
         f"{reps} replications).",
     ]
+    basis = (prov.get("parameters") or {}).get("finance", {}).get("cost_basis")
+    if basis is not None:
+        lines.append(money_basis_line(basis))
     for measure, (title, fmt) in _TITLES.items():
         part = table[table["measure"] == measure]
         if part.empty:

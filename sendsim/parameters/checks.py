@@ -545,6 +545,20 @@ def _opening_balance_in_the_year_before(p, problems: list[str]) -> None:
                             f"(allowed: {', '.join(SETTINGS)})")
 
 
+#: What a money line can rest on (`finance.cost_basis`).
+COST_BASES = ("own outturn", "neighbours", "template", "seed", "assumption")
+
+
+def _cost_basis_words(p, problems: list[str]) -> None:
+    """Reports read `finance.cost_basis` to say whose costs a figure uses: each entry must be
+    'line: basis' with a basis they know."""
+    for i, entry in enumerate(p.finance.cost_basis):
+        line, sep, basis = entry.partition(": ")
+        if not sep or not line or basis not in COST_BASES:
+            problems.append(f"finance.cost_basis[{i}]: {entry!r} (allowed: 'line: basis', basis "
+                            f"one of {', '.join(COST_BASES)})")
+
+
 def _place_funding_within_unit_cost(p, problems: list[str]) -> None:
     """Place funding is the part of a unit cost section 251 leaves out: never more than it."""
     f = p.finance
@@ -577,5 +591,6 @@ RULES = (
     _override_ends_after_start,
     _opening_balance_in_the_year_before,
     _place_funding_within_unit_cost,
+    _cost_basis_words,
     _population_covers_the_start,
 )

@@ -139,6 +139,8 @@ def _build(inp, history, previous, backtest, rag, title, today) -> dict:
         "version": __version__,
         "rag": {"green": green, "amber": amber},
     }
+    report["money_basis"] = {sc: money_basis((m.get("councils") or {}).get(sc, {}))
+                             for sc in inp.scenarios}
     report["headline"] = _headline(inp, green, amber, previous)
     report["key_figures"] = _key_figures(inp)
     report["charts"] = _charts(inp, history or {})
@@ -149,6 +151,48 @@ def _build(inp, history, previous, backtest, rag, title, today) -> dict:
     report["glossary"] = GLOSSARY
     report["figures_json"] = _figures_json(report)
     return report
+
+
+#: What a money line can rest on (`finance.cost_basis`), as a report says it.
+BASIS_WORDS = {"own outturn": "the council's own outturn", "neighbours": "statistical neighbours' costs",
+               "template": "another council's costs (a template)", "seed": "the council's papers",
+               "assumption": "an assumption"}
+
+
+def money_basis(council: dict) -> dict:
+    """Whose costs the money rests on, from the council file's `finance.cost_basis`: every line
+    with its basis, the lines that rest on borrowed values, and one sentence for the first
+    page. A file that does not say (written by hand, or before sendsim 0.3) is flagged."""
+    lines = dict(line.split(": ", 1) for line in council.get("cost_basis", []) if ": " in line)
+    borrowed = [k for k, b in lines.items() if b in ("neighbours", "template")]
+    if not lines:
+        summary = ("Whose costs the money figures use is not stated in the council file (a file "
+                   "written by hand or by an older sendsim): read every money figure as "
+                   "indicative only.")
+        status = "not stated"
+    elif borrowed:
+        by = sorted({lines[k] for k in borrowed})
+        summary = (f"Money rests partly on borrowed costs: {', '.join(borrowed)} "
+                   f"{'is' if len(borrowed) == 1 else 'are'} priced on "
+                   f"{' and '.join(BASIS_WORDS[b] for b in by)}, not the council's own outturn; "
+                   "the other lines are its own section 251 outturn.")
+        status = "partly borrowed"
+    else:
+        summary = ("Money rests on the council's own costs: its section 251 outturn by line, "
+                   "reconciled with its published net high-needs spend.")
+        status = "own outturn"
+    return {"status": status, "summary": summary, "lines": lines, "borrowed": borrowed}
+
+
+def _line_basis(series: str, lines: dict) -> str:
+    """The basis of a finance-table row ('' where the row is not a cost line)."""
+    if series.startswith("spend_fixed_"):
+        name = series[len("spend_fixed_"):]
+    elif series.startswith("spend_") and not series.endswith("_total"):
+        name = series[len("spend_"):]
+    else:
+        return ""
+    return lines.get(name, "")
 
 
 def _long_date(iso: str) -> str:
@@ -449,6 +493,8 @@ def _finance(inp: ReportInput) -> list[dict]:
                         cells.append({c: fig(q, name, key, c, "gbp_m", 1e-6)
                                       for c in ("q50", "q05", "q95")})
                     rows.append({"label": label or _fixed_label(ser), "series": ser,
+                                 "basis": _line_basis(ser, money_basis(
+                                     (inp.manifest.get("councils") or {}).get(s, {}))["lines"]),
                                  "total": ser.endswith("_total") or group == "Balance",
                                  "cells": cells})
             groups.append({"group": group, "rows": rows})

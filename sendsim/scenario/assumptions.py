@@ -19,7 +19,8 @@ def council_details(s: Scenario) -> dict:
     """The council a scenario runs, for the report's title and for reading its history."""
     c = s.parameters.council
     return {"name": c.name, "la_code": c.la_code, "start_date": c.start_date.isoformat(),
-            "base": s.base or "", "sources": list(c.sources)}
+            "base": s.base or "", "sources": list(c.sources),
+            "cost_basis": list(s.parameters.finance.cost_basis)}
 
 
 def scenario_assumptions(s: Scenario) -> list[dict]:

@@ -139,6 +139,7 @@ class CapacityProject:
     places: int
     opens: dt.date
     unit_cost_gbp_per_year: float | None = None
+    capital_cost_gbp: float | None = None       # None: places x finance.capital_cost_gbp_per_place
     slip_probability: float = 0.0
     delay_months: Effect = Effect.fixed(0.0)
     source: str = ""
@@ -381,6 +382,9 @@ def check(s: Scenario, end: dt.date | None = None) -> list[str]:
                 out.append(f"{key}.delay_months: a delay cannot be negative")
             if len(out) == n:
                 out.extend(delay)
+        capital = pr.capital_cost_gbp
+        if capital is not None and (capital < 0 or (msg := number_problem(capital, *GBP_NONNEG))):
+            out.append(f"{key}.capital_cost_gbp: " + ("must be >= 0" if capital < 0 else msg))
         cost = pr.unit_cost_gbp_per_year
         if cost is not None and cost < 0:
             out.append(f"{key}.unit_cost_gbp_per_year: must be >= 0")

@@ -37,7 +37,7 @@ SCENARIO_KEYS = ("name", "title", "description", "base", "extends", "drop")
 INTERVENTION_KEYS = ("name", "target", "change", "effect", "start", "full_effect", "end",
                      "age_bands", "needs", "requester", "setting", "reason", "annual_cost_gbp",
                      "source")
-PROJECT_KEYS = ("name", "setting", "places", "opens", "unit_cost_gbp_per_year",
+PROJECT_KEYS = ("name", "setting", "places", "opens", "unit_cost_gbp_per_year", "capital_cost_gbp",
                 "slip_probability", "delay_months", "source")
 CONDITION_KEYS = ("name", "kind", "financial_year", "gbp")
 SOURCE_KEYS = ("process_noise", "parameters", "structural", "parameter_draws")
@@ -311,6 +311,7 @@ def _project(item: dict, k: int, problems: list[str]) -> CapacityProject | None:
     n = len(problems)
     num = (int, float)
     cost = _get(item, "unit_cost_gbp_per_year", num, where, problems, None)
+    capital = _get(item, "capital_cost_gbp", num, where, problems, None)
     delay = _effect(item["delay_months"], f"{where}.delay_months", problems) \
         if "delay_months" in item else Effect.fixed(0.0)
     fields = dict(
@@ -319,6 +320,7 @@ def _project(item: dict, k: int, problems: list[str]) -> CapacityProject | None:
         places=_get(item, "places", int, where, problems),
         opens=_get(item, "opens", dt.date, where, problems),
         unit_cost_gbp_per_year=None if cost is None else float(cost),
+        capital_cost_gbp=None if capital is None else float(capital),
         slip_probability=float(_get(item, "slip_probability", num, where, problems, 0.0) or 0.0),
         source=_get(item, "source", str, where, problems, ""),
     )

@@ -105,6 +105,7 @@ def test_inflation_by_setting_and_the_cost_level(council_dict):
     ({"inflation_by_setting": {"inmss": 0.9}}, "finance.inflation_by_setting.inmss", "allowed"),
     ({"safety_valve_payments": [{"date": dt.date(2022, 3, 31), "amount_gbp": 1.0}]},
      "finance.safety_valve_payments", "on or after"),
+    ({"cost_basis": ["special: borrowed"]}, "finance.cost_basis[0]", "own outturn, neighbours"),
 ])
 def test_money_inputs_refused_with_the_key_and_what_is_allowed(council_dict, change, key, allowed):
     council_dict["finance"].update(change)
@@ -112,3 +113,43 @@ def test_money_inputs_refused_with_the_key_and_what_is_allowed(council_dict, cha
         Parameters.from_dict(council_dict)
     text = str(err.value)
     assert key in text and allowed in text, text
+
+
+def test_reserves_against_the_deficit_once_the_override_ends(council_dict):
+    """Seed 004's test: the cumulative deficit at the override's end against the reserves."""
+    from sendsim.experiment.text import summary_table
+    from sendsim.experiment.run import run_experiment
+    from sendsim.scenario.definition import Scenario
+    council_dict["finance"]["general_fund_reserves_gbp"] = 5.0e6
+    council_dict["finance"]["statutory_override_end"] = dt.date(2024, 6, 30)
+    p = Parameters.from_dict(council_dict)
+    fy = simulate(p, 2, years=3).financial_year.set_index("financial_year")
+    # 2024-25 is the year the override ends in: its 31 March balance is the first without it
+    assert list(fy.index) == ["2023-24", "2024-25", "2025-26"]
+    assert list(fy["override_ended"]) == [False, True, True]
+    assert fy["reserves_less_deficit"].to_numpy() == pytest.approx(
+        5.0e6 + fy["cumulative_balance"].to_numpy())
+    ens = run_experiment([Scenario(name="s", parameters=p)], reps=2, years=3, seed=1,
+                         workers=1).ensembles["s"]
+    t = summary_table(ens)
+    after = t[t["measure"] == "reserves_less_deficit_after_override"]
+    assert list(after["period"]) == ["2024-25", "2025-26"]
+
+
+def test_capital_cost_of_new_places_is_kept_apart_from_revenue(council_dict):
+    from sendsim.scenario.definition import CapacityProject, Scenario
+    council_dict["finance"]["capital_cost_gbp_per_place"] = {"special": 80_000.0}
+    p = Parameters.from_dict(council_dict)
+    projects = (CapacityProject(name="school", setting="special", places=20, opens=dt.date(2024, 9, 1)),
+                CapacityProject(name="unit", setting="resource_base", places=10,
+                                opens=dt.date(2024, 9, 1), capital_cost_gbp=1.5e6))
+    with_places = simulate(Scenario(name="p", parameters=p, capacity_programme=projects), 4, years=3)
+    without = simulate(Scenario(name="n", parameters=p), 4, years=3)
+    fy = with_places.financial_year.set_index("financial_year")
+    assert fy.loc["2024-25", "capital_new_places"] == pytest.approx(20 * 80_000.0 + 1.5e6)
+    assert fy.loc["2023-24", "capital_new_places"] == 0.0
+    # revenue spend does not carry it: the same futures without the projects differ only by
+    # the places' use, not by 3.1m of capital in 2024-25
+    gap = fy.loc["2024-25", "spend_total"] - without.financial_year.set_index(
+        "financial_year").loc["2024-25", "spend_total"]
+    assert abs(gap) < 1.0e6

@@ -562,3 +562,41 @@ def test_a_printed_figure_reads_back_as_its_value_rounded(x, unit, signed):
     assert decimals == (0 if unit == "count" else 1)
     assert text.startswith("\u2212") == (shown < 0)        # a true minus, only when below zero
     assert "-" not in text
+
+
+@pytest.mark.parametrize("basis, words, row", [
+    ({s: "own outturn" for s in ("mainstream", "special", "inmss")},
+     "Money rests on the council's own costs", "(own outturn)"),
+    ({"mainstream": "own outturn", "special": "own outturn", "inmss": "neighbours",
+      "central_sen_services": "template"},
+     "Money rests partly on borrowed costs: inmss, central_sen_services are priced on "
+     "statistical neighbours' costs and another council's costs (a template)", "(neighbours)"),
+    ({}, "not stated in the council file", None),
+])
+def test_the_first_page_says_whose_costs_the_money_uses(tmp_path, basis, words, row):
+    """Every money figure says what it rests on: a line on page 1, the key figures' source, and
+    each cost line of the finance table; a file that does not say is flagged as indicative."""
+    d = small_council()
+    d["finance"]["cost_basis"] = [f"{k}: {v}" for k, v in basis.items()]
+    (tmp_path / "c.toml").write_text(Parameters.from_dict(d).to_toml(), encoding="utf-8")
+    (tmp_path / "s.toml").write_text('[scenario]\nname = "small"\nbase = "c.toml"\n', encoding="utf-8")
+    assert main(["run", str(tmp_path / "s.toml"), "--reps", "2", "--years", "1.3", "--seed", "1",
+                 "--at", "2023-24", "--workers", "1", "--quiet", "--out", str(tmp_path / "r")]) == 0
+    assert main(["report", str(tmp_path / "r"), "--out", str(tmp_path / "r.html"),
+                 "--at", "2023-24"]) == 0
+    page = soup(tmp_path / "r.html")
+    first = " ".join(page.find(id="headline").find_parent("section").get_text(" ").split())
+    assert "whose costs:" in first and words in first
+    if not basis:
+        assert "indicative only" in first
+    key = " ".join(page.find(id="key-figures").find_parent("section").get_text(" ").split())
+    assert "costs: " + ("not stated" if not basis else "partly borrowed" if "neighbours" in
+                        basis.values() else "own outturn") in key
+    table = page.find(id="finance").find_parent("section")
+    labels = [" ".join(th.get_text(" ").split()) for th in table.select("th[scope=row]")]
+    if row:
+        special = next(x for x in labels if x.startswith("Maintained special schools"))
+        assert special.endswith("(own outturn)")
+        assert any(x.endswith(row) for x in labels)
+    else:
+        assert not any("(" in x and x.endswith(")") and "outturn" in x for x in labels)
