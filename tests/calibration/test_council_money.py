@@ -118,7 +118,9 @@ def test_reconciliation_finds_the_level_and_the_councils_own_inflation():
     assert rec.years == [2018, 2019, 2020, 2021, 2022]         # 2022-23 not published in Jan 2023
     assert rec.level == pytest.approx(1.3, rel=1e-9)
     assert 0.04 < rec.inflation < 0.0501
-    assert rec.level_sd == pytest.approx(money.MIN_LEVEL_SD * math.sqrt(1 + 1 / 5 + 4 / 10))
+    # the line's scatter (at its floor: the ratios lie on it) and a year's drift of cost levels
+    assert rec.level_sd == pytest.approx(math.sqrt(
+        money.MIN_LEVEL_SD ** 2 * (1 + 1 / 5 + 4 / 10) + 1.2 * money.LEVEL_DRIFT_SD ** 2))
 
 
 def test_reconciliation_prices_the_caseload_at_the_middle_of_each_year():
