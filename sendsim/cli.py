@@ -419,7 +419,7 @@ def build_parser() -> argparse.ArgumentParser:
     cal.set_defaults(func=cmd_calibrate)
 
     bt = sub.add_parser("backtest", help="Calibrate at a past origin, forecast, and score the "
-                                         "forecast and three baselines against what happened.")
+                                         "forecast and naive baselines against what happened.")
     bt.add_argument("--data", metavar="DIR", help="data folder (default: $SENDSIM_DATA, "
                      "else ./shared/data, else ../shared/data)")
     bt.add_argument("--origin", required=True, metavar="YYYY-MM", help="January origin, e.g. 2021-01")

@@ -8,7 +8,7 @@ q05..q95 (`FORECAST_COLUMNS`); years follow `last_known_year` and `target_year`.
 
 from sendsim.backtest.baselines import (BASELINES, FORECAST_COLUMNS, average_growth_4y, baseline_forecasts,
                         is_caseload, known_history, last_growth, last_known_year, linear_trend,
-                        target_year)
+                        no_change, target_year)
 from sendsim.backtest.charts import plot_council, plot_coverage, plot_errors
 from sendsim.backtest.scores import (headline_markdown, headline_table, interval_score, markdown, method_order,
                      score, summary, summary_by_measure)
@@ -16,6 +16,6 @@ from sendsim.backtest.scores import (headline_markdown, headline_table, interval
 __all__ = [
     "BASELINES", "FORECAST_COLUMNS", "average_growth_4y", "baseline_forecasts", "headline_markdown",
     "headline_table", "interval_score", "is_caseload", "known_history", "last_growth",
-    "last_known_year", "linear_trend", "markdown", "method_order", "plot_council", "plot_coverage",
+    "last_known_year", "linear_trend", "markdown", "method_order", "no_change", "plot_council", "plot_coverage",
     "plot_errors", "score", "summary", "summary_by_measure", "target_year",
 ]

@@ -1,4 +1,5 @@
-"""Naive forecasts a model must beat: last year's growth, four-year growth, a straight line.
+"""Naive forecasts a model must beat: last year's growth, four-year growth, a straight line,
+and for a balance, no change.
 
 A back-test is only worth reading beside what a council analyst would get from a spreadsheet,
 so each baseline here is one such rule, with an interval so its coverage and interval score can
@@ -113,8 +114,11 @@ def _horizons(horizons: Iterable[int]) -> list[int]:
 
 def _rows(method: str, measure: str, origin: int, horizons: list[int], quantiles: np.ndarray,
           la_code, la_name) -> pd.DataFrame:
-    """Forecast-table rows from a (len(horizons), 5) array of q05..q95."""
-    q = np.maximum(np.asarray(quantiles, dtype=float).reshape(len(horizons), 5), 0.0)
+    """Forecast-table rows from a (len(horizons), 5) array of q05..q95, floored at 0 for a
+    count (a balance can be negative)."""
+    q = np.asarray(quantiles, dtype=float).reshape(len(horizons), 5)
+    if not is_signed(measure):
+        q = np.maximum(q, 0.0)
     out = pd.DataFrame({
         "la_code": [la_code] * len(horizons), "la_name": [la_name] * len(horizons),
         "origin": int(origin), "measure": measure, "horizon": horizons,
@@ -212,17 +216,46 @@ def linear_trend(series: pd.Series, origin: int, measure: str, horizons: Iterabl
     return _rows("linear_trend", measure, origin, hs, q, la_code, la_name)
 
 
+def no_change(series: pd.Series, origin: int, measure: str, horizons: Iterable[int], *,
+              la_code=None, la_name=None) -> pd.DataFrame:
+    """A balance stays where it was last published: y_T at every horizon; no rows for counts.
+
+    For a signed measure (a DSG balance) the change rules need two published years and the
+    dashboard gives one by January 2021, so this is the only forecast an analyst could make
+    then. Its interval uses the yearly changes as `last_growth` does (sd x sqrt(h)), so it has
+    none until `MIN_GROWTH_RATES` changes are known. For counts the growth rules already carry
+    the last value, so it would only pad the tables.
+    """
+    hs = _horizons(horizons)
+    if not is_signed(measure):
+        return pd.DataFrame(columns=FORECAST_COLUMNS)
+    known = known_history(series, measure, origin)
+    t = last_known_year(measure, origin)
+    y_t = known.get(t, np.nan)
+    q = np.full((len(hs), 5), np.nan)
+    if np.isfinite(y_t):
+        h = np.asarray([target_year(measure, origin, x) - t for x in hs], dtype=float)
+        steps = np.diff(known.to_numpy(float))[known.index.to_numpy()[1:] - known.index.to_numpy()[:-1] == 1]
+        if len(steps) >= MIN_GROWTH_RATES:
+            z = stats.t.ppf(QUANTILE_LEVELS, df=len(steps) - 1)
+            q = y_t + np.std(steps, ddof=1) * np.sqrt(h)[:, None] * z[None, :]
+        q[:, 2] = y_t
+    return _rows("no_change", measure, origin, hs, q, la_code, la_name)
+
+
 #: The baselines by method name, in the order tables and charts show them.
 BASELINES: dict[str, Callable[..., pd.DataFrame]] = {
     "last_growth": last_growth,
     "average_growth_4y": average_growth_4y,
     "linear_trend": linear_trend,
+    "no_change": no_change,
 }
 
 
 def baseline_forecasts(series: pd.Series, origin: int, measure: str, horizons: Iterable[int], *,
                        la_code=None, la_name=None) -> pd.DataFrame:
-    """All three baselines' forecast rows for one council, measure and origin."""
+    """Every baseline's forecast rows for one council, measure and origin."""
     hs = _horizons(horizons)
-    return pd.concat([f(series, origin, measure, hs, la_code=la_code, la_name=la_name)
-                      for f in BASELINES.values()], ignore_index=True)
+    rows = [f(series, origin, measure, hs, la_code=la_code, la_name=la_name)
+            for f in BASELINES.values()]
+    return pd.concat([r for r in rows if len(r)], ignore_index=True)

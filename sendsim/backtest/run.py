@@ -1,5 +1,5 @@
 """A back-test: calibrate each council on what was published by the origin, forecast with the
-full simulation, and score the forecast and three naive baselines against what came after.
+full simulation, and score the forecast and the naive baselines against what came after.
 
 Steps, each council independent:
 

@@ -112,8 +112,8 @@ def test_scores_come_only_from_figures_published_after_the_origin(full_run, cut_
     assert set(spend["method"]) <= {"average_growth_4y"}, spend
     balance = scored[scored["measure"] == "dsg_cumulative_balance"]
     assert not balance[balance["horizon"] == 2]["scored"].any()
-    assert set(balance[balance["scored"]]["method"]) == {"sendsim", "sendsim_raw"}
-    assert balance[balance["scored"]]["horizon"].eq(1).all() and balance["scored"].sum() == 4
+    assert set(balance[balance["scored"]]["method"]) == {"sendsim", "sendsim_raw", "no_change"}
+    assert balance[balance["scored"]]["horizon"].eq(1).all() and balance["scored"].sum() == 6   # 2 councils x 3
     scored = scored[scored["scored"]]
     # each actual is the published figure for the year forecast, a year after the origin's data
     for code in set(scored["la_code"]):

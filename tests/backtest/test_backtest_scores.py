@@ -10,7 +10,7 @@ from scipy import stats
 
 from sendsim.backtest import (FORECAST_COLUMNS, average_growth_4y, baseline_forecasts,
                               headline_markdown, headline_table, interval_score, last_growth,
-                              last_known_year, linear_trend, plot_council, plot_coverage,
+                              last_known_year, linear_trend, no_change, plot_council, plot_coverage,
                               plot_errors, score, summary, summary_by_measure, target_year)
 from sendsim.backtest import charts as bt_plots
 
@@ -130,6 +130,26 @@ def test_quantiles_are_floored_at_zero():
     out = linear_trend(s, 2022, "caseload_total", H)
     assert (out[["q05", "q25", "q50", "q75", "q95"]] >= 0).all(axis=None)
     assert out["q05"].iloc[-1] == 0.0
+
+
+def test_a_balance_is_not_floored_at_zero_and_no_change_carries_it():
+    # DSG balances at 31 March 2019..2022 (year = the year the financial year ends), deficits
+    bal = pd.Series([-2e6, -5e6, -9e6, -14e6], index=[2019, 2020, 2021, 2022])
+    m = "dsg_cumulative_balance"
+    lg = last_growth(bal, 2023, m, [1, 2])          # known to 2022; targets 2024 and 2025
+    np.testing.assert_allclose(lg["q50"], [-14e6 - 2 * 5e6, -14e6 - 3 * 5e6])
+    assert (lg["q05"] < lg["q50"]).all() and (lg["q95"] < 0).all()
+    nc = no_change(bal, 2023, m, [1, 2])
+    np.testing.assert_allclose(nc["q50"], [-14e6, -14e6])
+    steps = np.diff(bal.to_numpy())                  # 3 changes: an interval, sd x sqrt(2), sqrt(3)
+    half = stats.t.ppf(0.95, 2) * np.std(steps, ddof=1) * np.sqrt([2.0, 3.0])
+    np.testing.assert_allclose(nc["q95"] - nc["q50"], half)
+    np.testing.assert_allclose(nc["q50"] - nc["q05"], half)
+    one = no_change(bal.loc[[2020]], 2021, m, [1])    # one published year: a median, no interval
+    assert one["q50"].tolist() == [-5e6] and one[["q05", "q95"]].isna().all(axis=None)
+    assert no_change(geometric(), 2022, "caseload_total", H).empty   # counts: not a baseline
+    assert set(baseline_forecasts(geometric(), 2022, "caseload_total", H)["method"]) == {
+        "last_growth", "average_growth_4y", "linear_trend"}
 
 
 def test_horizons_start_at_one():

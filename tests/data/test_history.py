@@ -273,6 +273,20 @@ def write_fixture(root: Path, *, gz=True, split=False) -> Path:
         value = "" if start == 2020 else str(30_000_000 + 5_000_000 * (start - 2017))
         lines.append(f"{start},{start}-{(start + 1) % 100:02d},{WILTS[0]},{WILTS[2]},{value}")
     (s251 / "s251_net_education_spend_2017-18_to_2022-23.csv").write_text("\n".join(lines) + "\n")
+    # the dashboard's DSG balance (% of income) and the income it divides by: Wiltshire only
+    dash = root / "dfe_send_ap_inclusion_dashboard"
+    dash.mkdir(parents=True, exist_ok=True)
+    pct = ["time_period,geographic_level,region_name,la_name,deficit,"
+           "DSG cumulative balance as a % of the total income,financial_year"]
+    total = ["la_code,la_name,Total DSG allocation (£s),time_period,source_sheet"]
+    for start, share in ((2019, 2.5), (2020, 5.0), (2021, 6.0)):
+        fy = f"{start}{(start + 1) % 100:02d}"
+        pct.append(f"{fy},Local authority,South West,{WILTS[2]},{share},{-share},{start}-{fy[4:]}")
+        total.append(f"{WILTS[0]},{WILTS[2]},{400_000_000 + 10_000_000 * (start - 2019)},{fy},dsg")
+    (dash / "dsg_deficit_pct_of_income_all_LAs_2019-20_to_2021-22.csv").write_text(
+        "\n".join(pct) + "\n", encoding="utf-8")
+    (dash / "DSG_by_year_total_allocation_all_LAs.csv").write_text(
+        "\n".join(total) + "\n", encoding="utf-8")
     return root
 
 
@@ -643,6 +657,9 @@ def test_series_measures(fixture_dir):
     assert h.series("ceased_plans").index.tolist() == [2016, 2017, 2018, 2019, 2020, 2021, 2022]
     mainstream = h.caseload.loc[2023, ["early_years", "mainstream", "resource_base"]].sum()
     assert h.series("caseload_mainstream")[2023] == mainstream
+    # the balance is the dashboard's % of income times that income: -2.5% of 400m in 2019-20
+    assert h.series("dsg_cumulative_balance").to_dict() == pytest.approx(
+        {2020: -10_000_000.0, 2021: -20_500_000.0, 2022: -25_200_000.0})
     with pytest.raises(ValueError, match="caseload_total"):
         h.series("caseload")
 
