@@ -35,13 +35,20 @@ def problems_of(path: Path) -> str:
     return "\n".join(err.value.lines())
 
 
-def test_the_shipped_scenarios_load_and_inherit():
+def test_the_shipped_scenarios_load_and_inherit(tmp_path):
     base = load_scenario(EXPERIMENTS / "wiltshire_baseline.toml")
     plan = load_scenario(EXPERIMENTS / "wiltshire_safety_valve_2025.toml")
     assert [c.name for c in plan.conditions] == [c.name for c in base.conditions]
     assert len(plan.interventions) == 9 and len(plan.capacity_programme) == 4
-    income = plan.parameters.finance.hnb_income_gbp
-    assert income["2025-26"] == 80_301_000.0 and "2019-20" in income     # maps merge by key
+    # the plan is priced like the baseline it is compared with (income and inflation built in)
+    assert plan.parameters.finance.hnb_income_gbp == base.parameters.finance.hnb_income_gbp
+    assert plan.parameters.finance.inflation_per_year == base.parameters.finance.inflation_per_year
+    assert plan.parameters.finance.schools_block_transfer_gbp["2025-26"] == 1_731_466.0
+    more = tmp_path / "more.toml"
+    more.write_text(f'[scenario]\nname = "more"\nextends = "{EXPERIMENTS / "wiltshire_safety_valve_2025.toml"}"\n'
+                    '[parameters.finance]\nhnb_income_gbp = { "2026-27" = 1.0 }\n', encoding="utf-8")
+    income = load_scenario(more).parameters.finance.hnb_income_gbp
+    assert income["2026-27"] == 1.0 and income["2019-20"] == base.parameters.finance.hnb_income_gbp["2019-20"]   # maps merge by key
     assert len(base.parameters.placement.place_changes) == 1             # lists replace whole
     total_sv = sum(p.amount_gbp for p in plan.parameters.finance.safety_valve_payments)
     assert total_sv == pytest.approx(67_000_000.0, abs=1.0)
