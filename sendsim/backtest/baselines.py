@@ -139,6 +139,12 @@ def _log_growth_rates(known: pd.Series) -> np.ndarray:
     return np.log(cur[ok] / prev[ok])
 
 
+def _yearly_changes(known: pd.Series) -> np.ndarray:
+    """y_t - y_{t-1} for every pair of consecutive years (a signed measure's steps)."""
+    years = known.index.to_numpy()
+    return np.diff(known.to_numpy(float))[years[1:] - years[:-1] == 1]
+
+
 def _growth_forecast(method: str, k: int, series, origin, measure, horizons, la_code, la_name):
     """y_T * (y_T / y_{T-k})^(h/k) with log-normal quantiles of variance s^2 (h + h^2/k); for a
     signed measure, y_T + h/k (y_T - y_{T-k}) with normal quantiles of the yearly changes."""
@@ -151,7 +157,7 @@ def _growth_forecast(method: str, k: int, series, origin, measure, horizons, la_
         if np.isfinite(y_t) and np.isfinite(y_base):
             h = np.asarray([target_year(measure, origin, x) - t for x in hs], dtype=float)
             median = y_t + h / k * (y_t - y_base)
-            steps = np.diff(known.to_numpy(float))[known.index.to_numpy()[1:] - known.index.to_numpy()[:-1] == 1]
+            steps = _yearly_changes(known)
             if len(steps) >= MIN_GROWTH_RATES:
                 z = stats.t.ppf(QUANTILE_LEVELS, df=len(steps) - 1)
                 sd = np.std(steps, ddof=1) * np.sqrt(h + h ** 2 / k)
@@ -235,7 +241,7 @@ def no_change(series: pd.Series, origin: int, measure: str, horizons: Iterable[i
     q = np.full((len(hs), 5), np.nan)
     if np.isfinite(y_t):
         h = np.asarray([target_year(measure, origin, x) - t for x in hs], dtype=float)
-        steps = np.diff(known.to_numpy(float))[known.index.to_numpy()[1:] - known.index.to_numpy()[:-1] == 1]
+        steps = _yearly_changes(known)
         if len(steps) >= MIN_GROWTH_RATES:
             z = stats.t.ppf(QUANTILE_LEVELS, df=len(steps) - 1)
             q = y_t + np.std(steps, ddof=1) * np.sqrt(h)[:, None] * z[None, :]
